@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+
+from accounts.models import User
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ["username", "email", "name", "is_staff", "is_active", "date_joined"]
+    search_fields = ["username", "email", "name", "oidc_subject"]
+    readonly_fields = ["oidc_subject", "last_login", "date_joined"]
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets,
+        ("Identity provider", {"fields": ("oidc_subject", "name", "picture_url")}),
+    )

@@ -1,0 +1,257 @@
+"""Settings shared by every environment.
+
+Values come from the environment (see `.env.example`); when the service variables are unset the
+platform runs on embedded defaults: SQLite and Kombu's filesystem broker under `var/`, and a
+local-memory cache. Only this package reads `env`; application code reads `django.conf.settings`.
+"""
+
+from __future__ import annotations
+
+from config.env import (
+    BASE_DIR,
+    database_from_url,
+    env,
+    optional_database_url,
+    optional_url,
+    var_dir,
+)
+
+VAR_DIR = var_dir()
+
+# GENERAL
+# https://docs.djangoproject.com/en/5.2/ref/settings/#debug
+DEBUG = env.bool("DEBUG", default=False)
+# https://docs.djangoproject.com/en/5.2/ref/settings/#secret-key (production.py insists on one)
+SECRET_KEY = env.str("SECRET_KEY", default="django-insecure-local-development-only")
+# https://docs.djangoproject.com/en/5.2/ref/settings/#allowed-hosts
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+TIME_ZONE = "UTC"
+LANGUAGE_CODE = "en-us"
+USE_I18N = True
+USE_TZ = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# DATABASES
+# https://docs.djangoproject.com/en/5.2/ref/settings/#databases
+# Unset: the embedded SQLite file under VAR_DIR. `sqlite:////abs/path.sqlite3` picks another file.
+DATABASES = {"default": database_from_url(optional_database_url(), var_dir=VAR_DIR)}
+
+# APPS
+DJANGO_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+]
+THIRD_PARTY_APPS = [
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_celery_beat",
+]
+# Order matters for readers: an app may import only the apps listed before it.
+LOCAL_APPS = [
+    "core",
+    "accounts",
+    "devices",
+    "contacts",
+    "messaging",
+    "scheduling",
+    "agents",
+]
+INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
+
+# AUTHENTICATION
+# https://docs.djangoproject.com/en/5.2/topics/auth/customizing/#substituting-a-custom-user-model
+AUTH_USER_MODEL = "accounts.User"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "admin:login"
+
+# MIDDLEWARE
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+# STATIC
+# https://docs.djangoproject.com/en/5.2/howto/static-files/
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+# TEMPLATES
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# CACHES
+# https://docs.djangoproject.com/en/5.2/topics/cache/#redis
+_redis_url = optional_url("REDIS_URL", schemes=("redis", "rediss", "unix"), need_host=False)
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": _redis_url,
+        # Short socket timeouts: a slow cache must not hang a request or /readyz.
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        "KEY_PREFIX": "wa",
+    }
+    if _redis_url
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "platform"}
+}
+
+# CELERY
+# https://docs.celeryq.dev/en/stable/userguide/configuration.html
+RABBITMQ_URL = optional_url("RABBITMQ_URL", schemes=("amqp", "amqps", "pyamqp"))
+if RABBITMQ_URL:
+    CELERY_BROKER_URL = RABBITMQ_URL
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
+else:
+    _broker_dir = VAR_DIR / "broker"
+    for _sub in ("queue", "processed", "control"):
+        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_URL = "filesystem://"
+    # Producer and consumer share one folder: the embedded broker is for one machine.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir / "queue"),
+        "data_folder_out": str(_broker_dir / "queue"),
+        "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
+        "store_processed": False,
+    }
+CELERY_TIMEZONE = "UTC"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+# Tasks report through the database, not a result backend.
+CELERY_TASK_IGNORE_RESULT = True
+# Late acks only where a task says it is idempotent (acks_late=True on the task); a lost worker
+# then hands the message to another one instead of dropping it.
+CELERY_TASK_ACKS_LATE = False
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Small prefetch: tasks are short and a stuck worker should not hoard messages.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 4
+CELERY_TASK_TIME_LIMIT = 5 * 60
+CELERY_TASK_SOFT_TIME_LIMIT = 60
+CELERY_BROKER_CONNECTION_TIMEOUT = 4
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = 10
+CELERY_WORKER_SEND_TASK_EVENTS = False
+# https://django-celery-beat.readthedocs.io/en/latest/#database-scheduler
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Beat entries: upserted by name by `manage.py setup_periodic_tasks`; staff edits survive.
+PERIODIC_TASKS: dict[str, dict] = {
+    "core: worker heartbeat": {"task": "core.tasks.heartbeat_record", "every_seconds": 60},
+}
+
+# REST FRAMEWORK
+# https://www.django-rest-framework.org/api-guide/settings/
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "core.api.CursorPagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+# https://drf-spectacular.readthedocs.io/en/latest/settings.html
+SPECTACULAR_SETTINGS = {
+    "TITLE": "WhatsApp management platform API",
+    "DESCRIPTION": (
+        "Devices, contacts, messages, schedules and agents. Authenticate with "
+        "`Authorization: Bearer <JWT>` or `X-API-Key: <key>`. Errors share one shape: "
+        '`{"code", "message", "errors"}`.'
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # The docs pages are served from this process (no CDN): they work offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # Reading the docs needs no credentials; they are switched off entirely in production
+    # unless API_DOCS=true.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+}
+API_DOCS = env.bool("API_DOCS", default=False)
+
+# UPSTREAM WHATSAPP SERVER (GOWA contract: shared/upstream/CONTRACT.md)
+# Include GOWA's base path, if any (APP_BASE_PATH); no trailing slash.
+WHATSAPP_API_URL = (
+    optional_url("WHATSAPP_API_URL", schemes=("http", "https")) or "http://127.0.0.1:3000"
+).rstrip("/")
+WHATSAPP_API_USER = env.str("WHATSAPP_API_USER", default="admin")
+WHATSAPP_API_PASSWORD = env.str("WHATSAPP_API_PASSWORD", default="admin")
+WHATSAPP_WEBHOOK_SECRET = env.str("WHATSAPP_WEBHOOK_SECRET", default="secret")
+WHATSAPP_WEBHOOK_URL = env.str(
+    "WHATSAPP_WEBHOOK_URL", default="http://127.0.0.1:8000/api/v1/webhooks/whatsapp"
+)
+
+# IDENTITY PROVIDER (Logto, OIDC)
+LOGTO_ENDPOINT = env.str("LOGTO_ENDPOINT", default="").rstrip("/")
+LOGTO_APP_ID = env.str("LOGTO_APP_ID", default="")
+LOGTO_APP_SECRET = env.str("LOGTO_APP_SECRET", default="")
+LOGTO_API_RESOURCE = env.str("LOGTO_API_RESOURCE", default="")
+LOGTO_JWKS_CACHE_TTL = env.int("LOGTO_JWKS_CACHE_TTL", default=3600)
+
+# LLM (OpenAI-compatible)
+OPENAI_API_KEY = env.str("OPENAI_API_KEY", default="")
+OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="")
+
+# OBSERVABILITY
+OTEL_EXPORTER_OTLP_ENDPOINT = env.str("OTEL_EXPORTER_OTLP_ENDPOINT", default="")
+OTEL_SERVICE_NAME = env.str("OTEL_SERVICE_NAME", default="whatsapp-platform")
+
+# LOGGING
+# https://docs.djangoproject.com/en/5.2/topics/logging/
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+    },
+}

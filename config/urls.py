@@ -1,0 +1,32 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import (
+    SpectacularJSONAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerView,
+)
+
+from core.views import healthz, readyz
+
+admin.site.site_header = "WhatsApp Platform"
+admin.site.site_title = "WhatsApp Platform admin"
+admin.site.index_title = "Devices, messages and automation"
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("config.api_router")),
+]
+
+# The schema and its viewers exist only when DEBUG or API_DOCS is on.
+if settings.DEBUG or settings.API_DOCS:
+    urlpatterns += [
+        path("api/openapi.json", SpectacularJSONAPIView.as_view(), name="api-schema"),
+        path("api/docs", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+        path("api/redoc", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    ]
+
+handler404 = "core.api.handler404"
+handler500 = "core.api.handler500"

@@ -1,0 +1,1 @@
+# Device, DeviceMembership and DeviceApiKey arrive with the access-control issue.
