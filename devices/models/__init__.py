@@ -1,0 +1,6 @@
+"""Devices: one WhatsApp account on an upstream server, who may use it, and its raw events."""
+
+from devices.models.device import Device
+from devices.models.events import UpstreamEvent
+
+__all__ = ["Device", "UpstreamEvent"]
