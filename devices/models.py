@@ -1,1 +1,0 @@
-# Device, DeviceMembership and DeviceApiKey arrive with the access-control issue.
