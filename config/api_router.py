@@ -1,7 +1,7 @@
 """The `/api/v1` tree: each app contributes its `api/urls.py` here as it lands."""
 
 from django.conf import settings
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -39,4 +39,6 @@ class ApiRootApi(APIView):
 app_name = "api"
 urlpatterns = [
     path("", ApiRootApi.as_view(), name="root"),
+    path("", include("accounts.api.urls")),
+    path("", include("devices.api.urls")),
 ]

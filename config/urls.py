@@ -20,6 +20,10 @@ urlpatterns = [
     path("api/v1/", include("config.api_router")),
 ]
 
+# Staff log in to the admin through Logto when it is configured (accounts/oidc.py).
+if settings.LOGTO_ADMIN_LOGIN:
+    urlpatterns += [path("oidc/", include("mozilla_django_oidc.urls"))]
+
 # The schema and its viewers exist only when DEBUG or API_DOCS is on.
 if settings.DEBUG or settings.API_DOCS:
     urlpatterns += [

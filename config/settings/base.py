@@ -178,10 +178,14 @@ PERIODIC_TASKS: dict[str, dict] = {
 # REST FRAMEWORK
 # https://www.django-rest-framework.org/api-guide/settings/
 REST_FRAMEWORK = {
+    # Every API route accepts a dashboard user's Logto access token or a device's API key;
+    # staff use the admin (session), never the API.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        "accounts.authentication.LogtoJWTAuthentication",
+        "devices.access.ApiKeyAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Each view declares the role each method needs (`required_role`; devices/access.py).
+    "DEFAULT_PERMISSION_CLASSES": ["devices.access.DeviceAccessPermission"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "core.api.CursorPagination",
@@ -189,6 +193,22 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "UNAUTHENTICATED_USER": None,
+    # OPTIONS answers 405: no metadata about a route before its access check.
+    "DEFAULT_METADATA_CLASS": None,
+    # THROTTLING (accounts/throttling.py), counted in the cache (Redis when REDIS_URL is set).
+    # https://www.django-rest-framework.org/api-guide/throttling/
+    "DEFAULT_THROTTLE_CLASSES": [
+        "accounts.throttling.CallerRateThrottle",
+        "accounts.throttling.ScopedCallerThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": "1200/min",
+        "api_key": "1200/min",
+        # Failed authentication per client address; over it, every credential is refused.
+        "auth_failure": "30/min",
+        # Linking a device by API key (POST /users/me/devices), per user.
+        "device_link": "20/hour",
+    },
 }
 # https://drf-spectacular.readthedocs.io/en/latest/settings.html
 SPECTACULAR_SETTINGS = {
@@ -226,11 +246,41 @@ WHATSAPP_WEBHOOK_URL = env.str(
 )
 
 # IDENTITY PROVIDER (Logto, OIDC)
+# https://docs.logto.io/authorization/validate-access-tokens
 LOGTO_ENDPOINT = env.str("LOGTO_ENDPOINT", default="").rstrip("/")
 LOGTO_APP_ID = env.str("LOGTO_APP_ID", default="")
 LOGTO_APP_SECRET = env.str("LOGTO_APP_SECRET", default="")
 LOGTO_API_RESOURCE = env.str("LOGTO_API_RESOURCE", default="")
 LOGTO_JWKS_CACHE_TTL = env.int("LOGTO_JWKS_CACHE_TTL", default=3600)
+# Access tokens (accounts/tokens.py): `iss` must be LOGTO_ENDPOINT + "/oidc", `aud` the API
+# resource (else the app id). Only asymmetric algorithms are ever accepted; Logto signs with
+# ES384 by default and can use RS256.
+LOGTO_JWT_ALGORITHMS = ["ES384", "RS256"]
+LOGTO_JWT_LEEWAY = 60  # seconds on exp/nbf; capped at 60
+# A token naming an unknown key id refetches the JWKS at most once per this many seconds.
+LOGTO_JWKS_REFRESH_COOLDOWN = 60
+LOGTO_HTTP_TIMEOUT = 5
+
+# ADMIN LOGIN THROUGH LOGTO (mozilla-django-oidc), when LOGTO_ENDPOINT, LOGTO_APP_ID and
+# LOGTO_APP_SECRET are set; staff can always log in with a password.
+# https://mozilla-django-oidc.readthedocs.io/en/stable/settings.html
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+LOGTO_ADMIN_LOGIN = bool(LOGTO_ENDPOINT and LOGTO_APP_ID and LOGTO_APP_SECRET)
+if LOGTO_ADMIN_LOGIN:
+    AUTHENTICATION_BACKENDS.append("accounts.oidc.LogtoAdminOIDCBackend")
+OIDC_RP_CLIENT_ID = LOGTO_APP_ID
+OIDC_RP_CLIENT_SECRET = LOGTO_APP_SECRET
+OIDC_RP_SIGN_ALGO = "ES384"  # Logto's ID tokens
+OIDC_RP_SCOPES = "openid email profile"
+OIDC_OP_AUTHORIZATION_ENDPOINT = LOGTO_ENDPOINT + "/oidc/auth"
+OIDC_OP_TOKEN_ENDPOINT = LOGTO_ENDPOINT + "/oidc/token"
+OIDC_OP_USER_ENDPOINT = LOGTO_ENDPOINT + "/oidc/me"
+OIDC_OP_JWKS_ENDPOINT = LOGTO_ENDPOINT + "/oidc/jwks"
+OIDC_TIMEOUT = LOGTO_HTTP_TIMEOUT
+OIDC_USE_PKCE = True
+LOGIN_REDIRECT_URL = "/admin/"
+LOGIN_REDIRECT_URL_FAILURE = "/admin/login/"
+LOGOUT_REDIRECT_URL = "/admin/login/"
 
 # LLM (OpenAI-compatible)
 OPENAI_API_KEY = env.str("OPENAI_API_KEY", default="")

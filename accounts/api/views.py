@@ -1,0 +1,21 @@
+"""`/users/me`: the signed-in dashboard user (API keys have no user: 403)."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.api.serializers import UserMeOutputSerializer
+
+
+class UserMeApi(APIView):
+    # Role vocabulary of devices.access (strings, so accounts does not import devices).
+    required_role = {"GET": "user"}
+
+    @extend_schema(
+        operation_id="users_me_retrieve",
+        summary="The signed-in user",
+        responses={200: UserMeOutputSerializer},
+    )
+    def get(self, request: Request) -> Response:
+        return Response(UserMeOutputSerializer(request.user).data)

@@ -1,0 +1,27 @@
+"""Staff log in to the admin through Logto (mozilla-django-oidc), when configured.
+
+Users are matched by OIDC subject, as API tokens are, never by email; an unknown subject
+becomes a user the same way a first API token does. The admin still lets in only active staff:
+a superuser grants `is_staff` to the people who should have it.
+"""
+
+from __future__ import annotations
+
+from mozilla_django_oidc.auth import OIDCAuthenticationBackend
+
+from accounts.models import User
+from accounts.services import user_get_or_create_from_claims
+
+
+class LogtoAdminOIDCBackend(OIDCAuthenticationBackend):
+    def verify_claims(self, claims) -> bool:
+        return isinstance(claims.get("sub"), str) and bool(claims["sub"])
+
+    def filter_users_by_claims(self, claims):
+        return User.objects.filter(oidc_subject=claims["sub"])
+
+    def create_user(self, claims) -> User:
+        return user_get_or_create_from_claims(claims=claims)
+
+    def update_user(self, user: User, claims) -> User:
+        return user_get_or_create_from_claims(claims=claims)

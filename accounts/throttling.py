@@ -1,0 +1,105 @@
+"""Request rates, counted in the shared cache.
+
+- `CallerRateThrottle`: every authenticated request, per dashboard user (rate `user`) or per
+  API key (rate `api_key`).
+- `ScopedCallerThrottle`: an extra budget for one view's writes (`throttle_scope = "<rate>"`).
+- Failed authentication, per client address (rate `auth_failure`): while an address is over
+  it, every credential it presents is refused with 429 before being checked.
+
+Rates are read from `REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]` on each request (not when the
+class is imported, as DRF's own throttles do), so a settings change applies at once.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.core.cache import cache
+from rest_framework import exceptions
+from rest_framework.settings import api_settings
+from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
+
+
+def _rate(scope: str) -> str | None:
+    return api_settings.DEFAULT_THROTTLE_RATES.get(scope)
+
+
+class CallerRateThrottle(SimpleRateThrottle):
+    """Per user, or per API key; anonymous requests are left to authentication (401)."""
+
+    cache_format = "throttle:%(scope)s:%(ident)s"
+
+    def __init__(self) -> None:  # the rate depends on the caller: chosen in allow_request
+        pass
+
+    def scope_and_ident(self, request, view) -> tuple[str, str] | None:
+        principal = request.user
+        if principal is None or not principal.is_authenticated:
+            return None
+        scope = getattr(principal, "throttle_scope", "user")
+        ident = getattr(principal, "throttle_ident", None) or str(principal.pk)
+        return scope, ident
+
+    def allow_request(self, request, view) -> bool:
+        found = self.scope_and_ident(request, view)
+        if found is None:
+            return True
+        self.scope, ident = found
+        self.rate = _rate(self.scope)
+        if self.rate is None:
+            return True
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        self.key = self.cache_format % {"scope": self.scope, "ident": ident}
+        self.history = self.cache.get(self.key, [])
+        self.now = self.timer()
+        while self.history and self.history[-1] <= self.now - self.duration:
+            self.history.pop()
+        if len(self.history) >= self.num_requests:
+            return self.throttle_failure()
+        return self.throttle_success()
+
+
+class ScopedCallerThrottle(CallerRateThrottle):
+    """The view's own budget (`throttle_scope`) for its writes, per caller, on top of the
+    general one; reads (GET, HEAD, OPTIONS) do not spend it."""
+
+    def scope_and_ident(self, request, view) -> tuple[str, str] | None:
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return None
+        found = super().scope_and_ident(request, view)
+        view_scope = getattr(view, "throttle_scope", None)
+        if found is None or view_scope is None:
+            return None
+        return view_scope, "{}:{}".format(*found)
+
+
+def _failure_window(request) -> tuple[str, int, int] | None:
+    rate = _rate("auth_failure")
+    if rate is None:
+        return None
+    limit, duration = CallerRateThrottle().parse_rate(rate)
+    window = int(time.time() // duration)
+    ident = BaseThrottle().get_ident(request)
+    return f"throttle:auth_failure:{ident}:{window}", limit, duration
+
+
+def auth_failures_check(request) -> None:
+    """Refuse (429) a client address that failed authentication too often in this window."""
+    found = _failure_window(request)
+    if found is None:
+        return
+    key, limit, duration = found
+    if (cache.get(key) or 0) >= limit:
+        raise exceptions.Throttled(wait=duration - (time.time() % duration))
+
+
+def auth_failure_record(request) -> None:
+    found = _failure_window(request)
+    if found is None:
+        return
+    key, _, duration = found
+    cache.add(key, 0, timeout=duration + 1)
+    try:
+        cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=duration + 1)

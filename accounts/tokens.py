@@ -1,0 +1,74 @@
+"""Verify a Logto access token (a JWT) and return its claims.
+
+Everything that can be wrong with a token raises `InvalidToken`, without saying what: callers
+answer every failure the same way, so a response never helps an attacker tune a forgery.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jwt
+from django.conf import settings
+
+from accounts.jwks import KeySetUnavailable, SigningKeyNotFound, signing_key
+
+# The asymmetric algorithms a token may be signed with; `none` and HS* are never accepted,
+# whatever LOGTO_JWT_ALGORITHMS says.
+ASYMMETRIC_ALGORITHMS = frozenset(
+    {"ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512"}
+)
+MAX_LEEWAY_SECONDS = 60
+
+
+class InvalidToken(Exception):
+    """The token is malformed, badly signed, expired, not yet valid, or addressed elsewhere."""
+
+
+__all__ = ["InvalidToken", "KeySetUnavailable", "access_token_verify"]
+
+
+def expected_issuer() -> str:
+    return settings.LOGTO_ENDPOINT + "/oidc"
+
+
+def expected_audience() -> str:
+    return settings.LOGTO_API_RESOURCE or settings.LOGTO_APP_ID
+
+
+def allowed_algorithms() -> list[str]:
+    return [alg for alg in settings.LOGTO_JWT_ALGORITHMS if alg in ASYMMETRIC_ALGORITHMS]
+
+
+def access_token_verify(token: str) -> dict[str, Any]:
+    """The verified claims of `token`; raises InvalidToken, or KeySetUnavailable when the
+    provider has never been reached and does not answer now."""
+    audience = expected_audience()
+    if not settings.LOGTO_ENDPOINT or not audience:
+        raise InvalidToken  # JWT authentication is not configured
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError as exc:
+        raise InvalidToken from exc
+    algorithm, kid = header.get("alg"), header.get("kid")
+    if algorithm not in allowed_algorithms() or not isinstance(kid, str) or not kid:
+        raise InvalidToken
+    try:
+        key = signing_key(kid, algorithm)
+    except SigningKeyNotFound as exc:
+        raise InvalidToken from exc
+    try:
+        claims = jwt.decode(
+            token,
+            key=key.key,
+            algorithms=[algorithm],
+            audience=audience,
+            issuer=expected_issuer(),
+            leeway=min(int(settings.LOGTO_JWT_LEEWAY), MAX_LEEWAY_SECONDS),
+            options={"require": ["exp", "iss", "aud", "sub"]},
+        )
+    except (jwt.PyJWTError, ValueError, TypeError) as exc:
+        raise InvalidToken from exc
+    if not isinstance(claims.get("sub"), str) or not claims["sub"].strip():
+        raise InvalidToken
+    return claims

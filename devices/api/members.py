@@ -1,0 +1,131 @@
+"""Members of a device (`/devices/{id}/members`, owners only) and the caller's own devices
+(`/users/me/devices`: list, link by API key, leave)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.api import validated
+from devices.access import (
+    OWNER,
+    USER,
+    Actor,
+    device_from_request,
+    device_get_for_actor,
+    devices_visible_to,
+)
+from devices.api import PaginatedListMixin, error_responses, paginated_response
+from devices.api.serializers import (
+    DeviceMemberCreateInputSerializer,
+    DeviceMemberOutputSerializer,
+    DeviceMemberUpdateInputSerializer,
+    DeviceOutputSerializer,
+    UserDeviceLinkInputSerializer,
+)
+from devices.selectors import member_get, member_list
+from devices.services.members import (
+    device_link_with_api_key,
+    member_add,
+    member_remove,
+    member_update_role,
+)
+
+
+class DeviceMemberListCreateApi(PaginatedListMixin, APIView):
+    required_role = {"GET": OWNER, "POST": OWNER}
+
+    @extend_schema(
+        operation_id="devices_members_list",
+        summary="Members of a device (owner)",
+        responses={200: DeviceMemberOutputSerializer(many=True), **error_responses(403, 404)},
+    )
+    def get(self, request: Request, device_id) -> Response:
+        members = member_list(device=device_from_request(request))
+        return paginated_response(request, self, members, DeviceMemberOutputSerializer)
+
+    @extend_schema(
+        operation_id="devices_members_create",
+        summary="Add a member by email (owner); the user must have signed in once",
+        request=DeviceMemberCreateInputSerializer,
+        responses={201: DeviceMemberOutputSerializer, **error_responses(400, 403, 404, 409)},
+    )
+    def post(self, request: Request, device_id) -> Response:
+        data = validated(DeviceMemberCreateInputSerializer, request.data)
+        membership = member_add(device=device_from_request(request), **data)
+        return Response(
+            DeviceMemberOutputSerializer(membership).data, status=status.HTTP_201_CREATED
+        )
+
+
+class DeviceMemberDetailApi(APIView):
+    required_role = {"PATCH": OWNER, "DELETE": OWNER}
+
+    @extend_schema(
+        operation_id="devices_members_update",
+        summary="Change a member's role (owner); the last owner cannot be demoted (409)",
+        request=DeviceMemberUpdateInputSerializer,
+        responses={200: DeviceMemberOutputSerializer, **error_responses(400, 403, 404, 409)},
+    )
+    def patch(self, request: Request, device_id, member_id) -> Response:
+        data = validated(DeviceMemberUpdateInputSerializer, request.data)
+        membership = member_get(device=device_from_request(request), member_id=member_id)
+        membership = member_update_role(membership=membership, role=data["role"])
+        return Response(DeviceMemberOutputSerializer(membership).data)
+
+    @extend_schema(
+        operation_id="devices_members_destroy",
+        summary="Remove a member (owner); the last owner cannot be removed (409)",
+        responses={204: None, **error_responses(403, 404, 409)},
+    )
+    def delete(self, request: Request, device_id, member_id) -> Response:
+        member_remove(
+            membership=member_get(device=device_from_request(request), member_id=member_id)
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class UserDeviceListLinkApi(PaginatedListMixin, APIView):
+    required_role = {"GET": USER, "POST": USER}
+    throttle_scope = "device_link"
+
+    @extend_schema(
+        operation_id="users_me_devices_list",
+        summary="The caller's devices, with the caller's role on each",
+        responses={200: DeviceOutputSerializer(many=True), **error_responses(403)},
+    )
+    def get(self, request: Request) -> Response:
+        devices = devices_visible_to(actor=Actor.from_request(request))
+        return paginated_response(request, self, devices, DeviceOutputSerializer)
+
+    @extend_schema(
+        operation_id="users_me_devices_link",
+        summary="Link a device to the caller as owner, proven by its full API key",
+        request=UserDeviceLinkInputSerializer,
+        responses={201: DeviceOutputSerializer, **error_responses(400, 403)},
+    )
+    def post(self, request: Request) -> Response:
+        data = validated(UserDeviceLinkInputSerializer, request.data)
+        actor = Actor.from_request(request)
+        membership = device_link_with_api_key(user=actor.user, raw_key=data["api_key"])
+        device = device_get_for_actor(actor=actor, device_id=membership.device_id)
+        return Response(DeviceOutputSerializer(device).data, status=status.HTTP_201_CREATED)
+
+
+class UserDeviceLeaveApi(APIView):
+    required_role = {"DELETE": USER}
+
+    @extend_schema(
+        operation_id="users_me_devices_leave",
+        summary="Leave a device; its last owner cannot (409)",
+        responses={204: None, **error_responses(403, 404, 409)},
+    )
+    def delete(self, request: Request, device_id) -> Response:
+        device = device_from_request(request)
+        member_remove(
+            membership=member_list(device=device).get(user=Actor.from_request(request).user)
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,44 @@
+"""Routes of the devices app under /api/v1 (`devices:` namespace)."""
+
+from django.urls import path
+
+from devices.api.api_keys import DeviceApiKeyDetailApi, DeviceApiKeyListCreateApi
+from devices.api.devices import DeviceDetailApi, DeviceListCreateApi
+from devices.api.members import (
+    DeviceMemberDetailApi,
+    DeviceMemberListCreateApi,
+    UserDeviceLeaveApi,
+    UserDeviceListLinkApi,
+)
+
+app_name = "devices"
+urlpatterns = [
+    path("devices", DeviceListCreateApi.as_view(), name="device-list"),
+    path("devices/<uuid:device_id>", DeviceDetailApi.as_view(), name="device-detail"),
+    path(
+        "devices/<uuid:device_id>/members",
+        DeviceMemberListCreateApi.as_view(),
+        name="member-list",
+    ),
+    path(
+        "devices/<uuid:device_id>/members/<uuid:member_id>",
+        DeviceMemberDetailApi.as_view(),
+        name="member-detail",
+    ),
+    path(
+        "devices/<uuid:device_id>/api-keys",
+        DeviceApiKeyListCreateApi.as_view(),
+        name="api-key-list",
+    ),
+    path(
+        "devices/<uuid:device_id>/api-keys/<uuid:key_id>",
+        DeviceApiKeyDetailApi.as_view(),
+        name="api-key-detail",
+    ),
+    path("users/me/devices", UserDeviceListLinkApi.as_view(), name="user-device-list"),
+    path(
+        "users/me/devices/<uuid:device_id>",
+        UserDeviceLeaveApi.as_view(),
+        name="user-device-detail",
+    ),
+]

@@ -1,0 +1,35 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from devices.models import Device
+from devices.services.api_keys import api_key_create
+
+
+class Command(BaseCommand):
+    help = "Create an API key for a device and print it once (only its hash is stored)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--device", required=True, help="the device's UUID")
+        parser.add_argument("--read-only", action="store_true", help="a viewer key")
+        parser.add_argument("--name", default="manage.py", help="a label for the key")
+
+    def handle(self, *args, **options) -> None:
+        device = Device.objects.filter(pk=_uuid_or_none(options["device"])).first()
+        if device is None:
+            raise CommandError("No device with id {}.".format(options["device"]))
+        api_key, raw_key = api_key_create(
+            device=device, name=options["name"], read_only=options["read_only"]
+        )
+        kind = "read-only" if api_key.read_only else "full"
+        self.stderr.write(
+            f"Created {kind} key {api_key.prefix} for device {device.pk}; it is shown only now:"
+        )
+        self.stdout.write(raw_key)
+
+
+def _uuid_or_none(value: str):
+    import uuid
+
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None

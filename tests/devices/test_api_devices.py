@@ -1,0 +1,145 @@
+"""`/devices`, `/users/me` and `/users/me/devices` as dashboard users see them."""
+
+import pytest
+from factories.accounts import UserFactory
+from factories.devices import DeviceFactory, DeviceMembershipFactory, api_key_for
+from identity_provider import api_client_fixture, bearer, identity_provider_fixture  # noqa: F401
+
+from devices.models import Device, DeviceApiKey, DeviceMembership, Role
+from devices.services.api_keys import api_key_revoke
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def as_user(api_client, identity_provider):
+    """A function: `as_user(user)` makes api_client send a valid token for `user`."""
+
+    def authenticate(user):
+        api_client.credentials(**bearer(identity_provider, user))
+        return api_client
+
+    return authenticate
+
+
+def test_creating_a_device_makes_the_caller_its_owner(as_user):
+    user = UserFactory()
+    response = as_user(user).post("/api/v1/devices", {"name": "Sales"}, format="json")
+    assert response.status_code == 201
+    body = response.json()
+    assert (body["name"], body["state"], body["role"]) == ("Sales", "created", "owner")
+    device = Device.objects.get(pk=body["id"])
+    assert device.created_by == user
+    assert DeviceMembership.objects.get(device=device).user == user
+
+
+@pytest.mark.parametrize("body", [{}, {"name": ""}, {"name": "x" * 101}, {"name": None}])
+def test_creating_a_device_validates_the_name(as_user, body):
+    response = as_user(UserFactory()).post("/api/v1/devices", body, format="json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "validation_error"
+    assert "name" in response.json()["errors"]
+
+
+def test_the_list_shows_only_the_callers_devices_newest_first(as_user):
+    user = UserFactory()
+    older = DeviceMembershipFactory(user=user, role=Role.VIEWER).device
+    newer = DeviceMembershipFactory(user=user, role=Role.OWNER).device
+    DeviceFactory()
+    for path in ("/api/v1/devices", "/api/v1/users/me/devices"):
+        results = as_user(user).get(path).json()["results"]
+        assert [(d["id"], d["role"]) for d in results] == [
+            (str(newer.pk), "owner"),
+            (str(older.pk), "viewer"),
+        ]
+
+
+def test_the_list_is_cursor_paginated(as_user):
+    user = UserFactory()
+    for _ in range(3):
+        DeviceMembershipFactory(user=user)
+    client = as_user(user)
+    page = client.get("/api/v1/devices?limit=2").json()
+    assert len(page["results"]) == 2 and page["next"]
+    rest = client.get(page["next"]).json()
+    assert len(rest["results"]) == 1 and rest["next"] is None
+
+
+def test_detail_rename_and_delete_follow_roles(as_user):
+    owner = DeviceMembershipFactory(role=Role.OWNER)
+    device = owner.device
+    admin = DeviceMembershipFactory(device=device, role=Role.ADMIN).user
+    viewer = DeviceMembershipFactory(device=device, role=Role.VIEWER).user
+    url = f"/api/v1/devices/{device.pk}"
+    assert as_user(viewer).get(url).json()["role"] == "viewer"
+    assert as_user(viewer).patch(url, {"name": "V"}, format="json").status_code == 403
+    response = as_user(admin).patch(url, {"name": "Renamed"}, format="json")
+    assert (response.status_code, response.json()["name"]) == (200, "Renamed")
+    assert as_user(admin).delete(url).status_code == 403
+    api_key_for(device)
+    assert as_user(owner.user).delete(url).status_code == 204
+    assert not Device.objects.filter(pk=device.pk).exists()
+    assert not DeviceApiKey.objects.filter(device_id=device.pk).exists()
+    assert as_user(owner.user).get(url).status_code == 404
+
+
+def test_another_tenants_device_is_404(as_user):
+    device = DeviceFactory(name="Not yours")
+    response = as_user(UserFactory()).get(f"/api/v1/devices/{device.pk}")
+    assert response.status_code == 404
+    assert response.json() == {"code": "not_found", "message": "Not found."}
+
+
+def test_users_me(as_user, identity_provider, api_client):
+    user = UserFactory(email="me@example.com", name="Me")
+    body = as_user(user).get("/api/v1/users/me").json()
+    assert (body["id"], body["email"], body["name"]) == (user.pk, "me@example.com", "Me")
+
+
+def test_linking_a_device_with_its_full_key_makes_the_caller_owner(as_user):
+    user = UserFactory()
+    device = DeviceFactory()
+    _, key = api_key_for(device)
+    response = as_user(user).post("/api/v1/users/me/devices", {"api_key": key}, format="json")
+    assert response.status_code == 201
+    assert (response.json()["id"], response.json()["role"]) == (str(device.pk), "owner")
+    assert DeviceMembership.objects.get(device=device, user=user).role == Role.OWNER
+
+
+def test_linking_promotes_an_existing_member(as_user):
+    membership = DeviceMembershipFactory(role=Role.VIEWER)
+    _, key = api_key_for(membership.device)
+    response = as_user(membership.user).post(
+        "/api/v1/users/me/devices", {"api_key": key}, format="json"
+    )
+    assert response.status_code == 201
+    membership.refresh_from_db()
+    assert membership.role == Role.OWNER
+
+
+def test_linking_refuses_read_only_revoked_and_unknown_keys_alike(as_user):
+    device = DeviceFactory()
+    _, read_only = api_key_for(device, read_only=True)
+    revoked, revoked_key = api_key_for(device)
+    api_key_revoke(api_key=revoked)
+    user = UserFactory()
+    for key in (read_only, revoked_key, "wa_abcdefgh_" + "x" * 32):
+        response = as_user(user).post("/api/v1/users/me/devices", {"api_key": key}, format="json")
+        assert response.status_code == 400
+        assert response.json() == {
+            "code": "invalid_api_key",
+            "message": "The API key is not a valid, full-access key.",
+        }
+    assert not DeviceMembership.objects.filter(user=user).exists()
+
+
+def test_leaving_a_device(as_user):
+    owner = DeviceMembershipFactory(role=Role.OWNER)
+    viewer = DeviceMembershipFactory(device=owner.device, role=Role.VIEWER)
+    url = f"/api/v1/users/me/devices/{owner.device_id}"
+    assert as_user(viewer.user).delete(url).status_code == 204
+    assert not DeviceMembership.objects.filter(pk=viewer.pk).exists()
+    response = as_user(owner.user).delete(url)
+    assert response.status_code == 409
+    assert response.json()["code"] == "last_owner"
+    assert as_user(UserFactory()).delete(url).status_code == 404
