@@ -1,0 +1,245 @@
+"""The control API under `/_sandbox`: the phone side, fault injection and inspection.
+
+No authentication (it is not part of GOWA); JSON in and out; errors as
+`{"code": ..., "message": ...}` with 400 (bad input), 404 (unknown device) or 409 (the device
+is not in a state where that can happen, e.g. a scan without an open login).
+
+Phone side (`{id}` is the slot id):
+- `POST /devices/{id}/scan` `{"phone": "628…", "push_name"?}` completes an open QR or
+  pairing-code login (409 NO_LOGIN_IN_PROGRESS otherwise; `phone` defaults to the number a
+  pairing code was requested for), broadcasts WS `LOGIN_SUCCESS`; returns the DeviceInfo.
+- `POST /devices/{id}/messages` `{"from", "text"?, "kind"?: text|image|video|audio|document|
+  sticker|location|contact, "caption"?, "from_name"?, "chat_id"? (a group JID makes it a group
+  message; `from` is then the participant), "is_from_me"?, "id"?, "timestamp"?, "filename"?,
+  "latitude"?, "longitude"?, "name"?, "address"?, "contact_name"?, "contact_phone"?,
+  "extra"?: {merged into the payload, e.g. replied_to_id}}` → `{"event": <envelope>}`, delivered
+  as a webhook (and on /ws when ws_message_events is on). With `is_from_me`, `from` names the
+  other party (the chat) and the payload's `from` is the account itself. 409
+  DEVICE_NOT_LOGGED_IN when the slot has no account.
+- `POST /devices/{id}/receipts` `{"message_ids": [...], "receipt_type"?: delivered|read|
+  read-self, "from"?, "chat_id"?}` → `{"event": <message.ack envelope>}`; `from` defaults to
+  the recipient of the first id in `/sent`.
+- `POST /devices/{id}/events` `{"event": "message.reaction", "payload": {...}}` → any other
+  GOWA event with the given payload (envelope and top-level timestamp added).
+- `POST /devices/{id}/remote-logout` → the user unlinked the device: session cleared, slot
+  kept, WS `DEVICE_LOGGED_OUT` `{"device_id"}`; returns the DeviceInfo.
+- `POST /devices/{id}/disconnect` → a paired device goes offline (sends answer 401 "…please
+  reconnect") until `POST /devices/{id}/reconnect`; returns the DeviceInfo.
+
+Faults and sockets:
+- `POST /faults` (fields in faults.py) → `{"id", "fault"}`; `GET /faults`; `DELETE /faults` →
+  `{"cleared": n}`.
+- `POST /ws/drop` `{"clean": bool}` → `{"dropped": n}`; `GET /ws/stats` →
+  `{"open", "total_accepted"}`.
+
+Inspection and configuration:
+- `GET /requests`, `GET /sent`, `GET /webhooks` → lists, oldest first; any query parameter is an
+  exact-match filter on the entries (`/sent?device_id=d1&kind=image`).
+- `POST /reset` → forget devices, logs, faults and pending webhooks; restore the start config.
+- `GET /config`, `PATCH /config` `{"ws_message_events"?, "webhook_url"?, "webhook_secret"?,
+  "qr_duration"?, "login_window"?, "webhook_backoff_base"?, "webhook_timeout"?,
+  "webhook_budget"?, "webhook_attempts"?}` → the configuration without credentials.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from . import responses as r
+from .context import Sandbox, sandbox_of
+from .events import control_error, custom_event, message_event, receipt_event, to_jid
+from .faults import FaultSpecError
+from .identifiers import jid_user
+from .state import Client, Device
+
+PREFIX = "/_sandbox"
+_CONFIG_FIELDS: dict[str, tuple[type, ...]] = {
+    "ws_message_events": (bool,),
+    "webhook_url": (str, type(None)),
+    "webhook_secret": (str,),
+    "qr_duration": (int,),
+    "login_window": (int, float),
+    "webhook_backoff_base": (int, float),
+    "webhook_timeout": (int, float),
+    "webhook_budget": (int, float),
+    "webhook_attempts": (int,),
+}
+
+
+def register(router: web.UrlDispatcher) -> None:
+    router.add_post(PREFIX + "/devices/{device_id}/scan", scan)
+    router.add_post(PREFIX + "/devices/{device_id}/messages", incoming_message)
+    router.add_post(PREFIX + "/devices/{device_id}/receipts", receipt)
+    router.add_post(PREFIX + "/devices/{device_id}/events", other_event)
+    router.add_post(PREFIX + "/devices/{device_id}/remote-logout", remote_logout)
+    router.add_post(PREFIX + "/devices/{device_id}/disconnect", disconnect)
+    router.add_get(PREFIX + "/faults", list_faults)
+    router.add_post(PREFIX + "/faults", add_fault)
+    router.add_delete(PREFIX + "/faults", clear_faults)
+    router.add_post(PREFIX + "/ws/drop", drop_websockets)
+    router.add_get(PREFIX + "/ws/stats", websocket_stats)
+    router.add_get(PREFIX + "/requests", list_requests)
+    router.add_get(PREFIX + "/sent", list_sent)
+    router.add_get(PREFIX + "/webhooks", list_webhooks)
+    router.add_post(PREFIX + "/reset", reset)
+    router.add_get(PREFIX + "/config", get_config)
+    router.add_patch(PREFIX + "/config", patch_config)
+
+
+async def _json(request: web.Request) -> dict[str, Any]:
+    raw = await request.read()
+    if not raw.strip():
+        return {}
+    try:
+        data = await request.json()
+    except ValueError:
+        raise control_error(400, "BAD_REQUEST", "body must be JSON") from None
+    if not isinstance(data, dict):
+        raise control_error(400, "BAD_REQUEST", "body must be a JSON object")
+    return data
+
+
+def _device(request: web.Request) -> tuple[Sandbox, Device]:
+    sandbox = sandbox_of(request)
+    device_id = request.match_info["device_id"]
+    device = sandbox.devices.get(device_id)
+    if device is None:
+        raise control_error(404, "DEVICE_NOT_FOUND", f"device {device_id} not found")
+    return sandbox, device
+
+
+# --- phone side ---------------------------------------------------------------------------
+
+
+async def scan(request: web.Request) -> web.Response:
+    """Complete the open QR or pairing-code login as the phone would, then announce it."""
+    sandbox, device = _device(request)
+    body = await _json(request)
+    if not device.login_open():
+        raise control_error(409, "NO_LOGIN_IN_PROGRESS", "start a QR or pairing-code login first")
+    phone = body.get("phone") or device.login_phone
+    jid = to_jid(phone, "phone")
+    push_name = body.get("push_name") or ""
+    if not isinstance(push_name, str):
+        raise control_error(400, "VALIDATION_ERROR", "push_name must be a string")
+    device.pair(jid_user(jid), push_name, sandbox.devices.next_device_number())
+    await sandbox.hub.broadcast(
+        "LOGIN_SUCCESS", f"Successfully pair with {device.companion_jid}", None
+    )
+    return r.json_response(device.info())
+
+
+async def incoming_message(request: web.Request) -> web.Response:
+    sandbox, device = _device(request)
+    event = message_event(device, await _json(request), sandbox.statics)
+    await sandbox.emit(device, event)
+    return r.json_response({"event": event})
+
+
+async def receipt(request: web.Request) -> web.Response:
+    sandbox, device = _device(request)
+    event = receipt_event(device, await _json(request), sandbox.sent)
+    await sandbox.emit(device, event)
+    return r.json_response({"event": event})
+
+
+async def other_event(request: web.Request) -> web.Response:
+    sandbox, device = _device(request)
+    event = custom_event(device, await _json(request))
+    await sandbox.emit(device, event)
+    return r.json_response({"event": event})
+
+
+async def remote_logout(request: web.Request) -> web.Response:
+    """The user unlinked the device on the phone: session gone, slot kept."""
+    sandbox, device = _device(request)
+    device.clear_session()
+    await sandbox.hub.broadcast(
+        "DEVICE_LOGGED_OUT", f"Device {device.id} was logged out", {"device_id": device.id}
+    )
+    return r.json_response(device.info())
+
+
+async def disconnect(request: web.Request) -> web.Response:
+    """The paired device lost its connection; `/devices/{id}/reconnect` brings it back."""
+    _, device = _device(request)
+    if device.client is not Client.PAIRED:
+        raise control_error(409, "DEVICE_NOT_LOGGED_IN", f"device {device.id} is not paired")
+    device.connected = False
+    return r.json_response(device.info())
+
+
+# --- faults and sockets -------------------------------------------------------------------
+
+
+async def add_fault(request: web.Request) -> web.Response:
+    try:
+        fault = sandbox_of(request).faults.add(await _json(request))
+    except (FaultSpecError, TypeError) as exc:
+        raise control_error(400, "VALIDATION_ERROR", str(exc)) from None
+    return r.json_response({"id": fault.id, "fault": fault.as_dict()})
+
+
+async def list_faults(request: web.Request) -> web.Response:
+    return r.json_response(sandbox_of(request).faults.list())
+
+
+async def clear_faults(request: web.Request) -> web.Response:
+    return r.json_response({"cleared": sandbox_of(request).faults.clear()})
+
+
+async def drop_websockets(request: web.Request) -> web.Response:
+    clean = (await _json(request)).get("clean", True)
+    if not isinstance(clean, bool):
+        raise control_error(400, "VALIDATION_ERROR", "clean must be a boolean")
+    dropped = await sandbox_of(request).hub.drop_all(clean=clean)
+    return r.json_response({"dropped": dropped})
+
+
+async def websocket_stats(request: web.Request) -> web.Response:
+    return r.json_response(sandbox_of(request).hub.stats())
+
+
+# --- inspection and configuration ---------------------------------------------------------
+
+
+def _filtered(entries: list[dict[str, Any]], request: web.Request) -> list[dict[str, Any]]:
+    """Optional exact-match filters from the query string, e.g. `?device_id=a&kind=image`."""
+    wanted = dict(request.query)
+    return [e for e in entries if all(str(e.get(k)) == v for k, v in wanted.items())]
+
+
+async def list_requests(request: web.Request) -> web.Response:
+    return r.json_response(_filtered(sandbox_of(request).requests.entries(), request))
+
+
+async def list_sent(request: web.Request) -> web.Response:
+    return r.json_response(_filtered(sandbox_of(request).sent.entries(), request))
+
+
+async def list_webhooks(request: web.Request) -> web.Response:
+    return r.json_response(_filtered(sandbox_of(request).webhook_log.entries(), request))
+
+
+async def reset(request: web.Request) -> web.Response:
+    await sandbox_of(request).reset()
+    return r.json_response({"reset": True})
+
+
+async def get_config(request: web.Request) -> web.Response:
+    return r.json_response(sandbox_of(request).config.public_view())
+
+
+async def patch_config(request: web.Request) -> web.Response:
+    sandbox = sandbox_of(request)
+    changes = await _json(request)
+    for name, value in changes.items():
+        types = _CONFIG_FIELDS.get(name)
+        if types is None:
+            raise control_error(400, "VALIDATION_ERROR", f"{name} cannot be changed")
+        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+            raise control_error(400, "VALIDATION_ERROR", f"{name} has the wrong type")
+    sandbox.config = sandbox.config.copy(**changes)
+    return r.json_response(sandbox.config.public_view())
