@@ -1,0 +1,68 @@
+"""Client for the upstream WhatsApp API server (GOWA; see shared/upstream/CONTRACT.md).
+
+- :class:`WhatsAppClient`: REST calls (devices, login, sends, message actions, users).
+- :class:`WhatsAppEventStream`: the ``/ws`` socket as an endless, reconnecting event iterator.
+- :mod:`.errors`: one exception family, classified retryable / definite / outcome unknown.
+- :mod:`.types`: frozen dataclasses for payloads and socket frames, phone/JID helpers.
+- :mod:`.signing`: webhook HMAC (``X-Hub-Signature-256``).
+
+Importing this package does not need Django settings; only ``from_settings()`` reads them.
+"""
+
+from devices.whatsapp.client import WhatsAppClient
+from devices.whatsapp.errors import (
+    DeviceAlreadyExists,
+    DeviceNotFound,
+    DeviceNotLoggedIn,
+    UpstreamAuthFailed,
+    UpstreamError,
+    UpstreamOutcomeUnknown,
+    UpstreamRejected,
+    UpstreamUnavailable,
+)
+from devices.whatsapp.stream import WhatsAppEventStream
+from devices.whatsapp.types import (
+    AppInfo,
+    DeviceInfo,
+    DeviceStatus,
+    DeviceWebhook,
+    EnvelopeEvent,
+    LifecycleEvent,
+    LoginQR,
+    PairCode,
+    SendResult,
+    UserCheck,
+    UserInfo,
+    bare_jid,
+    jid_for_phone,
+    normalise_phone,
+    parse_ws_frame,
+)
+
+__all__ = [
+    "AppInfo",
+    "DeviceAlreadyExists",
+    "DeviceInfo",
+    "DeviceNotFound",
+    "DeviceNotLoggedIn",
+    "DeviceStatus",
+    "DeviceWebhook",
+    "EnvelopeEvent",
+    "LifecycleEvent",
+    "LoginQR",
+    "PairCode",
+    "SendResult",
+    "UpstreamAuthFailed",
+    "UpstreamError",
+    "UpstreamOutcomeUnknown",
+    "UpstreamRejected",
+    "UpstreamUnavailable",
+    "UserCheck",
+    "UserInfo",
+    "WhatsAppClient",
+    "WhatsAppEventStream",
+    "bare_jid",
+    "jid_for_phone",
+    "normalise_phone",
+    "parse_ws_frame",
+]

@@ -1,0 +1,424 @@
+"""HTTP client for the upstream WhatsApp API server (GOWA, CONTRACT.md).
+
+This is the only module that imports the HTTP library. Every call:
+
+- authenticates with HTTP basic auth and carries a ``(connect, read)`` timeout (sends get the
+  longer ``send_timeout``: GOWA gives each request a 45 s budget, CONTRACT §2.1);
+- sends ``X-Device-Id`` on device-scoped routes (§2.2);
+- reads the ``{code, message, results}`` envelope only when the answer is JSON, copes with an
+  omitted ``results`` and with the framework's plain-text 401/404;
+- raises an :mod:`devices.whatsapp.errors` class on failure (table in that module).
+
+Logs carry method, path template, device id, status and elapsed time, never the auth header,
+query strings (phones) or bodies (message text).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
+
+import requests
+import urllib3
+from requests.auth import HTTPBasicAuth
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    NameResolutionError,
+    NewConnectionError,
+    ReadTimeoutError,
+)
+
+from devices.whatsapp.errors import (
+    UpstreamError,
+    UpstreamOutcomeUnknown,
+    UpstreamRejected,
+    UpstreamUnavailable,
+    error_from_response,
+)
+from devices.whatsapp.sending import SendingMixin
+from devices.whatsapp.types import (
+    AppInfo,
+    DeviceInfo,
+    DeviceStatus,
+    DeviceWebhook,
+    LoginQR,
+    PairCode,
+    UserCheck,
+    UserInfo,
+    jid_for_phone,
+    normalise_phone,
+)
+
+__all__ = ["WhatsAppClient"]
+
+logger = logging.getLogger(__name__)
+
+_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+_MAX_QR_BYTES = 1024 * 1024  # GOWA's QR is a 512x512 PNG of a few KB.
+_IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _quote_id(value: str) -> str:
+    """Percent-encode an id for a path segment or the ``X-Device-Id`` header.
+
+    GOWA URL-decodes ``X-Device-Id`` (non-ASCII ids are allowed) and header values must be
+    latin-1 on the wire. ``@`` and ``:`` stay readable so JIDs look like JIDs; ``+`` is encoded
+    because a query-style decoder would turn it into a space.
+    """
+    if not value:
+        raise ValueError("id must not be empty")
+    return quote(value, safe="@:")
+
+
+def _is_json(response: requests.Response) -> bool:
+    content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    return content_type == "application/json" or content_type.endswith("+json")
+
+
+def _before_send(exc: requests.ConnectionError) -> bool:
+    """True when a ConnectionError happened before any byte of the request reached the server."""
+    if isinstance(exc, (requests.exceptions.SSLError, requests.exceptions.ProxyError)):
+        return True
+    reason = exc.args[0] if exc.args else None
+    reason = getattr(reason, "reason", reason)  # MaxRetryError wraps the real cause
+    return isinstance(reason, (NewConnectionError, NameResolutionError, ConnectTimeoutError))
+
+
+def _read_timed_out(exc: requests.ConnectionError) -> bool:
+    """requests reports a read timeout while loading the body as ConnectionError(ReadTimeout)."""
+    reason = exc.args[0] if exc.args else None
+    return isinstance(getattr(reason, "reason", reason), ReadTimeoutError)
+
+
+class WhatsAppClient(SendingMixin):
+    """Typed calls to one upstream server. Thread-safe enough to share per process (requests'
+    Session pools connections); create one per worker process, not per call."""
+
+    def __init__(
+        self,
+        base_url: str,
+        user: str,
+        password: str,
+        *,
+        connect_timeout: float = 3.05,
+        read_timeout: float = 15,
+        send_timeout: float = 50,
+        session: requests.Session | None = None,
+    ) -> None:
+        if not base_url or urlsplit(base_url).scheme not in {"http", "https"}:
+            raise ValueError("base_url must be an http(s) URL")
+        self.base_url = base_url.rstrip("/")
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
+        self.send_timeout = send_timeout
+        self._auth = HTTPBasicAuth(user, password)
+        self._session = session if session is not None else requests.Session()
+
+    @classmethod
+    def from_settings(cls, **overrides: Any) -> WhatsAppClient:
+        """Build from ``django.conf.settings`` (read here, never at import time)."""
+        from django.conf import settings
+        from django.core.exceptions import ImproperlyConfigured
+
+        base_url = getattr(settings, "WHATSAPP_API_URL", "")
+        if not base_url:
+            raise ImproperlyConfigured("WHATSAPP_API_URL is not set")
+        options: dict[str, Any] = {
+            "connect_timeout": getattr(settings, "WHATSAPP_CONNECT_TIMEOUT", 3.05),
+            "read_timeout": getattr(settings, "WHATSAPP_READ_TIMEOUT", 15),
+            "send_timeout": getattr(settings, "WHATSAPP_SEND_TIMEOUT", 50),
+        }
+        options.update(overrides)
+        return cls(
+            base_url,
+            getattr(settings, "WHATSAPP_API_USER", ""),
+            getattr(settings, "WHATSAPP_API_PASSWORD", ""),
+            **options,
+        )
+
+    def __repr__(self) -> str:
+        return f"WhatsAppClient({self.base_url!r})"
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __enter__(self) -> WhatsAppClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # --- transport ---------------------------------------------------------------------------
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        device_id: str | None = None,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        data: Mapping[str, Any] | None = None,
+        files: Mapping[str, Any] | None = None,
+        send: bool = False,
+    ) -> Any:
+        """Perform one call and return the envelope's ``results`` (``None`` when omitted)."""
+        headers = {"Accept": "application/json"}
+        if device_id is not None:
+            headers["X-Device-Id"] = _quote_id(device_id)
+        read = self.send_timeout if send else self.read_timeout
+        idempotent = method in _IDEMPOTENT_METHODS
+        started = time.monotonic()
+        try:
+            response = self._session.request(
+                method,
+                self.base_url + path,
+                params=params,
+                json=json,
+                data=data,
+                files=files,
+                headers=headers,
+                auth=self._auth,
+                timeout=(self.connect_timeout, read),
+                allow_redirects=False,
+            )
+        except requests.RequestException as exc:
+            error = self._transport_error(exc, idempotent=idempotent)
+            logger.warning(
+                "whatsapp %s %s device=%s failed after %.2fs: %s",
+                method,
+                path,
+                device_id,
+                time.monotonic() - started,
+                error.code,
+            )
+            raise error from exc
+        logger.debug(
+            "whatsapp %s %s device=%s -> %s in %.2fs",
+            method,
+            path,
+            device_id,
+            response.status_code,
+            time.monotonic() - started,
+        )
+        return self._results(response, method=method, path=path, idempotent=idempotent)
+
+    @staticmethod
+    def _transport_error(exc: requests.RequestException, *, idempotent: bool) -> UpstreamError:
+        if isinstance(exc, requests.exceptions.ConnectTimeout):
+            return UpstreamUnavailable("timed out connecting", code="connect_timeout")
+        read_timeout = isinstance(exc, requests.exceptions.ReadTimeout) or (
+            isinstance(exc, requests.ConnectionError) and _read_timed_out(exc)
+        )
+        if not read_timeout and isinstance(exc, requests.ConnectionError) and _before_send(exc):
+            return UpstreamUnavailable(
+                f"could not connect: {type(exc).__name__}", code="connection_error"
+            )
+        if read_timeout or isinstance(
+            exc, (requests.ConnectionError, requests.exceptions.ChunkedEncodingError)
+        ):
+            # The request (or part of it) reached the server and the answer never arrived
+            # (read timeout, RemoteDisconnected, reset mid-body). A GET has no side effect, so it
+            # is simply unavailable and safe to retry. A POST may already have acted: a send may
+            # have been delivered, a device created, a login started. Retrying blindly would
+            # risk a duplicate WhatsApp message, so the caller gets "outcome unknown" instead.
+            code = "read_timeout" if read_timeout else "connection_dropped"
+            text = "no answer before the read timeout" if read_timeout else "connection dropped"
+            if idempotent:
+                return UpstreamUnavailable(text, code=code)
+            return UpstreamOutcomeUnknown(text + " after the request was sent", code=code)
+        # InvalidURL, MissingSchema, TooManyRedirects...: a configuration problem.
+        return UpstreamError(f"request failed: {type(exc).__name__}", code="request_error")
+
+    @staticmethod
+    def _results(response: requests.Response, *, method: str, path: str, idempotent: bool) -> Any:
+        envelope: Any = None
+        is_json = _is_json(response)
+        if is_json:
+            try:
+                envelope = response.json()
+            except ValueError:
+                is_json = False
+        status = response.status_code
+        if not 200 <= status < 300:
+            if is_json and isinstance(envelope, dict):
+                code = envelope.get("code")
+                message = envelope.get("message")
+                raise error_from_response(
+                    status=status,
+                    code=code if isinstance(code, str) else None,
+                    message=message if isinstance(message, str) else "",
+                    path=path,
+                    is_json=True,
+                )
+            raise error_from_response(
+                status=status, code=None, message=response.text, path=path, is_json=False
+            )
+        if not isinstance(envelope, dict) or envelope.get("code", "SUCCESS") != "SUCCESS":
+            # Something other than GOWA answered 2xx (a proxy page), or GOWA said "not success"
+            # with a 2xx. Whether a POST took effect cannot be known.
+            error_class = UpstreamUnavailable if idempotent else UpstreamOutcomeUnknown
+            code = envelope.get("code") if isinstance(envelope, dict) else None
+            raise error_class(
+                f"unexpected {status} answer to {method} {path}",
+                code=code if isinstance(code, str) and code else "bad_response",
+                status=status,
+            )
+        return envelope.get("results")
+
+    # --- device management (no X-Device-Id; the id is in the path) ----------------------------
+
+    def device_list(self) -> list[DeviceInfo]:
+        results = self._request("GET", "/devices")
+        return [DeviceInfo.from_payload(item) for item in results or () if isinstance(item, dict)]
+
+    def device_create(
+        self,
+        device_id: str | None = None,
+        *,
+        webhook_url: str | None = None,
+        webhook_secret: str | None = None,
+        webhook_events: str | list[str] | tuple[str, ...] | None = None,
+    ) -> DeviceInfo:
+        body: dict[str, Any] = {}
+        if device_id:
+            body["device_id"] = device_id
+        if webhook_url is not None:
+            body["webhook_url"] = webhook_url
+        if webhook_secret is not None:
+            body["webhook_secret"] = webhook_secret
+        if webhook_events is not None:
+            body["webhook_events"] = _events(webhook_events)
+        return DeviceInfo.from_payload(self._request("POST", "/devices", json=body))
+
+    def device_get(self, device_id: str) -> DeviceInfo:
+        return DeviceInfo.from_payload(self._request("GET", _device_path(device_id)))
+
+    def device_delete(self, device_id: str) -> None:
+        self._request("DELETE", _device_path(device_id))
+
+    def device_login_qr(self, device_id: str) -> LoginQR:
+        return LoginQR.from_payload(self._request("GET", _device_path(device_id, "/login")))
+
+    def device_login_code(self, device_id: str, phone: str) -> PairCode:
+        # GOWA validates ^\+?[0-9]{1,15}$ here, so digits only, never a JID.
+        results = self._request(
+            "POST", _device_path(device_id, "/login/code"), params={"phone": normalise_phone(phone)}
+        )
+        return PairCode.from_payload(results)
+
+    def device_logout(self, device_id: str) -> None:
+        self._request("POST", _device_path(device_id, "/logout"))
+
+    def device_reconnect(self, device_id: str) -> None:
+        self._request("POST", _device_path(device_id, "/reconnect"))
+
+    def device_status(self, device_id: str) -> DeviceStatus:
+        return DeviceStatus.from_payload(self._request("GET", _device_path(device_id, "/status")))
+
+    def device_webhook_get(self, device_id: str) -> DeviceWebhook:
+        results = self._request("GET", _device_path(device_id, "/webhook"))
+        return DeviceWebhook.from_payload(results)
+
+    def device_webhook_update(
+        self,
+        device_id: str,
+        *,
+        webhook_url: str,
+        webhook_secret: str | None = None,
+        webhook_events: str | list[str] | tuple[str, ...] | None = None,
+        webhook_insecure_skip_verify: bool | None = None,
+    ) -> DeviceWebhook:
+        """Set the device's own webhook; ``webhook_url=""`` falls back to the global one."""
+        body: dict[str, Any] = {"webhook_url": webhook_url}
+        if webhook_secret is not None:
+            body["webhook_secret"] = webhook_secret
+        if webhook_events is not None:
+            body["webhook_events"] = _events(webhook_events)
+        if webhook_insecure_skip_verify is not None:
+            body["webhook_insecure_skip_verify"] = webhook_insecure_skip_verify
+        results = self._request("PATCH", _device_path(device_id, "/webhook"), json=body)
+        return DeviceWebhook.from_payload(results)
+
+    def fetch_qr_png(self, qr_link: str) -> bytes:
+        """Download the QR PNG that ``device_login_qr`` pointed at.
+
+        GOWA builds ``qr_link`` from the Host header of the login request (CONTRACT §4.1,
+        §9.7), so it may name a host only reachable from the upstream's own network. The link's
+        path is kept and put on this client's scheme and host, which also means a link can never
+        make this server fetch from anywhere but the configured upstream.
+        """
+        if not qr_link:
+            raise ValueError("qr_link is empty")
+        link = urlsplit(urljoin(self.base_url + "/", qr_link))
+        base = urlsplit(self.base_url)
+        url = urlunsplit((base.scheme, base.netloc, link.path, link.query, ""))
+        started = time.monotonic()
+        try:
+            with self._session.get(
+                url,
+                auth=self._auth,  # statics are public in GOWA; the credentials do no harm
+                timeout=(self.connect_timeout, self.read_timeout),
+                allow_redirects=False,
+                stream=True,
+            ) as response:
+                content = response.raw.read(_MAX_QR_BYTES + 1, decode_content=True)
+                status = response.status_code
+                content_type = response.headers.get("Content-Type", "")
+        except requests.RequestException as exc:
+            raise self._transport_error(exc, idempotent=True) from exc
+        except (urllib3.exceptions.HTTPError, OSError) as exc:  # raised by raw.read()
+            raise UpstreamUnavailable(
+                f"QR download failed: {type(exc).__name__}", code="connection_dropped"
+            ) from exc
+        logger.debug("whatsapp GET qr -> %s in %.2fs", status, time.monotonic() - started)
+        if status == 404:
+            raise UpstreamRejected(
+                "QR image not found (expired?)", code="qr_not_found", status=status
+            )
+        if not 200 <= status < 300:
+            raise error_from_response(
+                status=status,
+                code=None,
+                message="QR download failed",
+                path=link.path,
+                is_json=False,
+            )
+        if len(content) > _MAX_QR_BYTES:
+            raise UpstreamRejected("QR image too large", code="invalid_qr_image", status=status)
+        if not content.startswith(_PNG_MAGIC) or "png" not in content_type.lower():
+            raise UpstreamRejected(
+                "QR link did not return a PNG", code="invalid_qr_image", status=status
+            )
+        return content
+
+    # --- users and app ---------------------------------------------------------------------
+
+    def user_check(self, device_id: str, phone: str) -> UserCheck:
+        """Note: GOWA answers ``false`` on lookup errors too (CONTRACT §9.12)."""
+        results = self._request(
+            "GET", "/user/check", device_id=device_id, params={"phone": jid_for_phone(phone)}
+        )
+        return UserCheck.from_payload(results)
+
+    def user_info(self, device_id: str, phone: str) -> UserInfo:
+        results = self._request(
+            "GET", "/user/info", device_id=device_id, params={"phone": jid_for_phone(phone)}
+        )
+        return UserInfo.from_payload(results)
+
+    def app_info(self) -> AppInfo:
+        return AppInfo.from_payload(self._request("GET", "/app/info"))
+
+
+def _device_path(device_id: str, suffix: str = "") -> str:
+    return f"/devices/{_quote_id(device_id)}{suffix}"
+
+
+def _events(value: str | list[str] | tuple[str, ...]) -> str:
+    if isinstance(value, str):
+        return value
+    return ",".join(item.strip() for item in value if item and item.strip())

@@ -1,0 +1,182 @@
+"""Errors raised by the upstream WhatsApp client (GOWA contract, CONTRACT.md §3).
+
+Every failure of a call to the upstream surfaces as one :class:`UpstreamError` subclass, so a
+caller decides with ``except`` clauses (or ``error.retryable``), never by reading message text.
+``code`` is the upstream's own code when it sent a JSON error (``VALIDATION_ERROR``,
+``WA_REACHOUT_TIMELOCK``...), otherwise one of ours in snake_case (``connection_error``,
+``read_timeout``, ``auth_failed``...). ``status`` is the HTTP status, or ``None`` when no response
+arrived.
+
+Classification (first matching row wins):
+
+=========================================  ==========================  ==========================
+What happened                              Class                       code
+=========================================  ==========================  ==========================
+DNS failure, refused/reset while            UpstreamUnavailable         connection_error,
+connecting, TLS handshake, connect timeout                              connect_timeout
+Read timeout / connection dropped after     UpstreamUnavailable         read_timeout,
+the request went out, **GET** (idempotent)                              connection_dropped
+Same, any other method (sends, creates,     UpstreamOutcomeUnknown      read_timeout,
+logins): the upstream may have acted                                    connection_dropped
+401 without a JSON body (basic auth)        UpstreamAuthFailed          auth_failed
+401 JSON ``AUTHENTICATION_ERROR``           DeviceNotLoggedIn           AUTHENTICATION_ERROR
+500 ``INVALID_WA_CLI``                      DeviceNotLoggedIn           INVALID_WA_CLI
+404 ``DEVICE_NOT_FOUND``                    DeviceNotFound              DEVICE_NOT_FOUND
+404 ``NOT_FOUND`` on /devices/{id}/webhook  DeviceNotFound              NOT_FOUND
+500 ``INTERNAL_SERVER_ERROR`` "device X     DeviceNotFound              INTERNAL_SERVER_ERROR
+not found" (GOWA's untyped Go error)
+500 ``INTERNAL_SERVER_ERROR`` "device X     DeviceAlreadyExists         INTERNAL_SERVER_ERROR
+already exists" (POST /devices)
+429 (``WA_REACHOUT_TIMELOCK`` or any)       UpstreamUnavailable         upstream code or
+                                                                        rate_limited
+408 (``CONTEXT_ERROR``)                     UpstreamUnavailable         upstream code
+any other 5xx, JSON or not (incl. 500       UpstreamUnavailable         upstream code or
+``SESSION_SAVED_ERROR``, 504                                            http_<status>
+``GATEWAY_TIMEOUT``, a proxy's 502/503)
+any other 4xx (``VALIDATION_ERROR``,        UpstreamRejected            upstream code or
+``INVALID_JID``, ``ALREADY_LOGGED_IN``,                                 http_<status>
+``DEVICE_ID_REQUIRED``, plain-text 404 =
+unknown route)
+2xx that is not a JSON envelope, or a       same rule as a dropped      bad_response
+JSON envelope whose code is not SUCCESS     connection (GET: Unavailable, else OutcomeUnknown)
+=========================================  ==========================  ==========================
+
+``retryable`` is True only for :class:`UpstreamUnavailable`. :class:`UpstreamOutcomeUnknown` is
+not retryable blindly: a send may have been delivered, so the caller records the outcome as
+unknown (and may reconcile later) instead of resending. A 429 ``WA_REACHOUT_TIMELOCK`` is
+retryable but only after a long pause (WhatsApp's anti-spam block, CONTRACT §8), never in a
+tight loop.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = [
+    "DeviceAlreadyExists",
+    "DeviceNotFound",
+    "DeviceNotLoggedIn",
+    "UpstreamAuthFailed",
+    "UpstreamError",
+    "UpstreamOutcomeUnknown",
+    "UpstreamRejected",
+    "UpstreamUnavailable",
+    "error_from_response",
+]
+
+_DEVICE_NOT_FOUND_RE = re.compile(r"device .* not found", re.IGNORECASE)
+_DEVICE_EXISTS_RE = re.compile(r"device .* already exists", re.IGNORECASE)
+_DEVICE_WEBHOOK_PATH_RE = re.compile(r"/devices/[^/]+/webhook/?$")
+_NOT_LOGGED_IN_CODES = {("INVALID_WA_CLI", 500), ("AUTHENTICATION_ERROR", 401)}
+
+# Longest upstream text kept in an error message; plain-text bodies can be whole HTML pages.
+_MAX_MESSAGE = 300
+
+
+class UpstreamError(Exception):
+    """A call to the upstream WhatsApp server failed."""
+
+    retryable: bool = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str,
+        status: int | None = None,
+        retryable: bool | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.status = status
+        if retryable is not None:
+            self.retryable = retryable
+
+    def __str__(self) -> str:
+        status = "" if self.status is None else f" (HTTP {self.status})"
+        return f"{self.code}{status}: {self.message}"
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(code={self.code!r}, status={self.status!r}, "
+            f"message={self.message!r})"
+        )
+
+
+class UpstreamUnavailable(UpstreamError):
+    """The upstream could not be reached or failed transiently; retry later with backoff."""
+
+    retryable = True
+
+
+class UpstreamRejected(UpstreamError):
+    """The upstream answered with a definite refusal; retrying the same request is pointless."""
+
+
+class UpstreamOutcomeUnknown(UpstreamError):
+    """The request went out but no answer came back: it may or may not have taken effect."""
+
+
+class UpstreamAuthFailed(UpstreamRejected):
+    """Plain-text 401 from the upstream's basic auth: the platform's credentials are wrong."""
+
+
+class DeviceNotLoggedIn(UpstreamRejected):
+    """The device slot exists but has no logged-in WhatsApp session (CONTRACT §3)."""
+
+
+class DeviceNotFound(UpstreamRejected):
+    """The upstream has no device slot with that id."""
+
+
+class DeviceAlreadyExists(UpstreamRejected):
+    """``POST /devices`` with an id that is already registered."""
+
+
+def _clip(text: str) -> str:
+    text = " ".join(text.split())
+    if len(text) > _MAX_MESSAGE:
+        return text[: _MAX_MESSAGE - 1] + "…"
+    return text
+
+
+def error_from_response(
+    *,
+    status: int,
+    code: str | None,
+    message: str,
+    path: str = "",
+    is_json: bool = True,
+) -> UpstreamError:
+    """Build the error for a non-2xx HTTP answer (see the table in the module docstring).
+
+    ``code`` is the envelope's ``code`` (``None`` for a non-JSON body), ``message`` the
+    envelope's ``message`` or the plain-text body, ``path`` the request path (without query).
+    """
+    message = _clip(message or "")
+    if not is_json or not code:
+        code = None
+
+    if status == 401 and code is None:
+        return UpstreamAuthFailed(
+            message or "upstream rejected the basic-auth credentials",
+            code="auth_failed",
+            status=status,
+        )
+    if code is not None and (code, status) in _NOT_LOGGED_IN_CODES:
+        return DeviceNotLoggedIn(message, code=code, status=status)
+    if status == 404 and code == "DEVICE_NOT_FOUND":
+        return DeviceNotFound(message, code=code, status=status)
+    if status == 404 and code == "NOT_FOUND" and _DEVICE_WEBHOOK_PATH_RE.search(path):
+        return DeviceNotFound(message, code=code, status=status)
+    if status == 500 and code == "INTERNAL_SERVER_ERROR":
+        if _DEVICE_NOT_FOUND_RE.search(message):
+            return DeviceNotFound(message, code=code, status=status)
+        if _DEVICE_EXISTS_RE.search(message):
+            return DeviceAlreadyExists(message, code=code, status=status)
+    if status == 429:
+        return UpstreamUnavailable(message, code=code or "rate_limited", status=status)
+    if status == 408 or status >= 500:
+        return UpstreamUnavailable(message, code=code or f"http_{status}", status=status)
+    return UpstreamRejected(message, code=code or f"http_{status}", status=status)

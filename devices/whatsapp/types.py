@@ -1,0 +1,404 @@
+"""Typed views of the upstream's payloads (CONTRACT.md §2-§7).
+
+Every ``from_payload`` accepts the upstream's ``results`` object (or ``None`` when GOWA omitted
+it) and tolerates missing or ``null`` fields: the upstream drops empty fields (Go
+``omitempty``), so a missing string becomes ``""`` and a missing number/bool a neutral default.
+Unknown fields are ignored.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+__all__ = [
+    "AppInfo",
+    "DeviceInfo",
+    "DeviceStatus",
+    "DeviceWebhook",
+    "EnvelopeEvent",
+    "LifecycleEvent",
+    "LoginQR",
+    "PairCode",
+    "SendResult",
+    "UserCheck",
+    "UserDevice",
+    "UserInfo",
+    "bare_jid",
+    "jid_for_phone",
+    "normalise_phone",
+    "parse_datetime",
+    "parse_ws_frame",
+]
+
+USER_SERVER = "s.whatsapp.net"
+_E164_MAX_DIGITS = 15
+_DEVICE_SUFFIX_RE = re.compile(r":\d+(?=@)")
+
+
+def _map(payload: Any) -> Mapping[str, Any]:
+    return payload if isinstance(payload, Mapping) else {}
+
+
+def _str(payload: Mapping[str, Any], key: str) -> str:
+    value = payload.get(key)
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else str(value)
+
+
+def _bool(payload: Mapping[str, Any], key: str) -> bool:
+    value = payload.get(key)
+    if isinstance(value, str):
+        return value.strip().lower() in {"1", "true", "yes"}
+    return bool(value)
+
+
+def _int(payload: Mapping[str, Any], key: str) -> int:
+    value = payload.get(key)
+    if isinstance(value, bool):
+        return int(value)
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def parse_datetime(value: Any) -> datetime | None:
+    """Parse an RFC 3339 timestamp as sent by Go (``Z`` or offset, up to 9 fraction digits).
+
+    Returns ``None`` for a missing or unparseable value rather than failing the whole payload.
+    """
+    if not isinstance(value, str) or not value:
+        return None
+    text = value.strip()
+    # Go writes nanoseconds; datetime keeps microseconds. Cut the fraction to 6 digits.
+    text = re.sub(r"(\.\d{6})\d+", r"\1", text)
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+# --- phones and JIDs (CONTRACT §7) -----------------------------------------------------------
+
+
+def normalise_phone(phone: str) -> str:
+    """Return the international digits of ``phone`` (country code first, no ``+``).
+
+    Spaces, dashes, brackets, dots and a leading ``+`` are dropped; a leading ``00``
+    (international call prefix) is dropped too. A number that still starts with ``0`` is a
+    national number the upstream rejects ("must be in international format"): ``ValueError``.
+    """
+    if not isinstance(phone, str):
+        raise TypeError("phone must be a string")
+    digits = re.sub(r"\D", "", phone)
+    if digits.startswith("00"):
+        digits = digits[2:]
+    if not digits:
+        raise ValueError("phone number has no digits")
+    if digits.startswith("0"):
+        raise ValueError("phone number must be in international format (country code first)")
+    if len(digits) > _E164_MAX_DIGITS:
+        raise ValueError("phone number has more than 15 digits")
+    return digits
+
+
+def jid_for_phone(phone: str) -> str:
+    """``"+55 11 91234-5678"`` -> ``"5511912345678@s.whatsapp.net"``.
+
+    A value that already contains ``@`` (a user, group, LID or newsletter JID) is returned
+    stripped of surrounding spaces, unchanged otherwise.
+    """
+    if isinstance(phone, str) and "@" in phone:
+        return phone.strip()
+    return f"{normalise_phone(phone)}@{USER_SERVER}"
+
+
+def bare_jid(jid: str) -> str:
+    """Strip the companion-device suffix.
+
+    ``"628…:12@s.whatsapp.net"`` -> ``"628…@s.whatsapp.net"``; other JIDs are unchanged.
+    """
+    return _DEVICE_SUFFIX_RE.sub("", jid.strip()) if jid else ""
+
+
+# --- REST results ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    id: str
+    state: str = ""
+    jid: str = ""
+    phone_number: str = ""
+    display_name: str = ""
+    created_at: datetime | None = None
+
+    @classmethod
+    def from_payload(cls, payload: Any) -> DeviceInfo:
+        data = _map(payload)
+        # POST /devices echoes "id"; a few older answers only carry "device_id".
+        return cls(
+            id=_str(data, "id") or _str(data, "device_id"),
+            state=_str(data, "state"),
+            jid=_str(data, "jid"),
+            phone_number=_str(data, "phone_number"),
+            display_name=_str(data, "display_name"),
+            created_at=parse_datetime(data.get("created_at")),
+        )
+
+
+@dataclass(frozen=True)
+class DeviceStatus:
+    device_id: str
+    is_connected: bool = False
+    is_logged_in: bool = False
+
+    @classmethod
+    def from_payload(cls, payload: Any) -> DeviceStatus:
+        data = _map(payload)
+        return cls(
+            device_id=_str(data, "device_id"),
+            is_connected=_bool(data, "is_connected"),
+            is_logged_in=_bool(data, "is_logged_in"),
+        )
+
+
+@dataclass(frozen=True)
+class LoginQR:
+    device_id: str
+    qr_link: str
+    qr_duration: int = 0
+
+    @classmethod
+    def from_payload(cls, payload: Any) -> LoginQR:
+        data = _map(payload)
+        return cls(
+            device_id=_str(data, "device_id"),
+            qr_link=_str(data, "qr_link"),
+            qr_duration=_int(data, "qr_duration"),
+        )
+
+
+@dataclass(frozen=True)
+class PairCode:
+    device_id: str
+    pair_code: str
+
+    @classmethod
+    def from_payload(cls, payload: Any) -> PairCode:
+        data = _map(payload)
+        return cls(device_id=_str(data, "device_id"), pair_code=_str(data, "pair_code"))
+
+
+@dataclass(frozen=True)
+class SendResult:
+    message_id: str
+    status: str = ""
+
+    @classmethod
+    def from_payload(cls, payload: Any) -> SendResult:
+        data = _map(payload)
+        return cls(message_id=_str(data, "message_id"), status=_str(data, "status"))
+
+
+@dataclass(frozen=True)
+class UserCheck:
+    is_on_whatsapp: bool
+
+    @classmethod
+    def from_payload(cls, payload: Any) -> UserCheck:
+        return cls(is_on_whatsapp=_bool(_map(payload), "is_on_whatsapp"))
+
+
+@dataclass(frozen=True)
+class UserDevice:
+    """One entry of ``devices`` in ``/user/info`` (whatsmeow struct, PascalCase keys)."""
+
+    user: str = ""
+    agent: int = 0
+    device: int = 0
+    server: str = ""
+    ad: bool = False
+
+    @classmethod
+    def from_payload(cls, payload: Any) -> UserDevice:
+        data = _map(payload)
+        return cls(
+            user=_str(data, "User"),
+            agent=_int(data, "Agent"),
+            device=_int(data, "Device"),
+            server=_str(data, "Server"),
+            ad=_bool(data, "AD"),
+        )
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    """``GET /user/info`` in the code's shape (CONTRACT §4.5): the first ``data`` entry."""
+
+    name: str = ""
+    verified_name: str = ""
+    status: str = ""
+    picture_id: str = ""
+    devices: tuple[UserDevice, ...] = ()
+    resolved_phone: str = ""
+    resolved_lid: str = ""
+
+    @classmethod
+    def from_payload(cls, payload: Any) -> UserInfo:
+        data = _map(payload)
+        entries = data.get("data")
+        first = _map(entries[0]) if isinstance(entries, list) and entries else {}
+        devices = first.get("devices")
+        return cls(
+            name=_str(first, "name"),
+            verified_name=_str(first, "verified_name"),
+            status=_str(first, "status"),
+            picture_id=_str(first, "picture_id"),
+            devices=tuple(
+                UserDevice.from_payload(item) for item in devices or () if isinstance(item, dict)
+            ),
+            resolved_phone=_str(data, "resolved_phone"),
+            resolved_lid=_str(data, "resolved_lid"),
+        )
+
+
+def _split_events(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        items: Iterable[Any] = value.split(",")
+    elif isinstance(value, (list, tuple)):
+        items = value
+    else:
+        return ()
+    return tuple(str(item).strip() for item in items if str(item).strip())
+
+
+@dataclass(frozen=True)
+class DeviceWebhook:
+    device_id: str
+    webhook_url: str = ""
+    webhook_secret: str = field(default="", repr=False)
+    webhook_events: tuple[str, ...] = ()
+    webhook_insecure_skip_verify: bool = False
+
+    @classmethod
+    def from_payload(cls, payload: Any) -> DeviceWebhook:
+        data = _map(payload)
+        return cls(
+            device_id=_str(data, "device_id"),
+            webhook_url=_str(data, "webhook_url"),
+            webhook_secret=_str(data, "webhook_secret"),
+            webhook_events=_split_events(data.get("webhook_events")),
+            webhook_insecure_skip_verify=_bool(data, "webhook_insecure_skip_verify"),
+        )
+
+
+@dataclass(frozen=True)
+class AppInfo:
+    version: str = ""
+    os: str = ""
+    base_path: str = ""
+    max_file_size: int = 0
+    max_video_size: int = 0
+    max_image_size: int = 0
+    chatwoot_enabled: bool = False
+
+    @classmethod
+    def from_payload(cls, payload: Any) -> AppInfo:
+        data = _map(payload)
+        return cls(
+            version=_str(data, "version"),
+            os=_str(data, "os"),
+            base_path=_str(data, "base_path"),
+            max_file_size=_int(data, "max_file_size"),
+            max_video_size=_int(data, "max_video_size"),
+            max_image_size=_int(data, "max_image_size"),
+            chatwoot_enabled=_bool(data, "chatwoot_enabled"),
+        )
+
+
+# --- WebSocket frames (CONTRACT §5, and the webhook envelope of §6.3) ------------------------
+
+
+@dataclass(frozen=True)
+class LifecycleEvent:
+    """A GOWA ``/ws`` frame: ``{"code", "message", "result"}``.
+
+    ``device_id`` is taken from ``result`` when it is an object carrying one; ``LOGIN_SUCCESS``
+    has ``result: null`` and so no device id (refresh ``GET /devices`` to learn which slot).
+    """
+
+    code: str
+    message: str = ""
+    result: Any = None
+    device_id: str = ""
+
+    @classmethod
+    def from_payload(cls, payload: Any) -> LifecycleEvent:
+        data = _map(payload)
+        result = data.get("result")
+        device_id = _str(result, "device_id") if isinstance(result, Mapping) else ""
+        return cls(
+            code=_str(data, "code"),
+            message=_str(data, "message"),
+            result=result,
+            device_id=device_id,
+        )
+
+
+@dataclass(frozen=True)
+class EnvelopeEvent:
+    """The webhook envelope ``{event, device_id, session_id?, timestamp?, payload}``.
+
+    ``device_id`` is the account JID, ``session_id`` the slot id (may be empty). ``timestamp``
+    is the envelope's, or ``payload.timestamp`` for message-family events that have none.
+    """
+
+    event: str
+    device_id: str = ""
+    session_id: str = ""
+    timestamp: datetime | None = None
+    payload: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_payload(cls, payload: Any) -> EnvelopeEvent:
+        data = _map(payload)
+        body = _map(data.get("payload"))
+        timestamp = parse_datetime(data.get("timestamp")) or parse_datetime(body.get("timestamp"))
+        return cls(
+            event=_str(data, "event"),
+            device_id=_str(data, "device_id"),
+            session_id=_str(data, "session_id"),
+            timestamp=timestamp,
+            payload=dict(body),
+        )
+
+
+def parse_ws_frame(text: str | bytes) -> LifecycleEvent | EnvelopeEvent:
+    """Parse one text frame from the upstream socket.
+
+    A JSON object with a string ``code`` is a lifecycle event; one with a string ``event`` is a
+    webhook-style envelope. Anything else raises ``ValueError``.
+    """
+    if isinstance(text, (bytes, bytearray)):
+        try:
+            text = bytes(text).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ValueError("frame is not UTF-8") from exc
+    try:
+        data = json.loads(text)
+    except (TypeError, json.JSONDecodeError) as exc:
+        raise ValueError("frame is not JSON") from exc
+    if not isinstance(data, dict):
+        raise ValueError("frame is not a JSON object")
+    if isinstance(data.get("event"), str) and data["event"]:
+        return EnvelopeEvent.from_payload(data)
+    if isinstance(data.get("code"), str) and data["code"]:
+        return LifecycleEvent.from_payload(data)
+    raise ValueError("frame has neither 'code' nor 'event'")

@@ -1,0 +1,198 @@
+"""Payload parsing: tolerant of omitted fields, shaped like GOWA's answers (CONTRACT §2-§7)."""
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from devices.whatsapp.types import (
+    AppInfo,
+    DeviceInfo,
+    DeviceStatus,
+    DeviceWebhook,
+    EnvelopeEvent,
+    LifecycleEvent,
+    LoginQR,
+    PairCode,
+    SendResult,
+    UserCheck,
+    UserInfo,
+    bare_jid,
+    jid_for_phone,
+    normalise_phone,
+    parse_datetime,
+    parse_ws_frame,
+)
+
+
+def test_device_info_full_and_omitted_fields():
+    info = DeviceInfo.from_payload(
+        {
+            "id": "tenant-1",
+            "phone_number": "6281111111111",
+            "display_name": "Shop",
+            "state": "logged_in",
+            "jid": "6281111111111@s.whatsapp.net",
+            "created_at": "2026-01-22T12:00:00.123456789+07:00",
+        }
+    )
+    assert info.id == "tenant-1"
+    assert info.state == "logged_in"
+    assert info.created_at == datetime(2026, 1, 22, 5, 0, 0, 123456, tzinfo=UTC)
+    bare = DeviceInfo.from_payload({"id": "x", "state": "disconnected"})
+    assert (bare.jid, bare.phone_number, bare.display_name, bare.created_at) == ("", "", "", None)
+
+
+def test_from_payload_accepts_none_and_nulls():
+    assert DeviceInfo.from_payload(None).id == ""
+    assert DeviceStatus.from_payload({"device_id": "d", "is_connected": None}).is_connected is False
+    assert SendResult.from_payload(None) == SendResult(message_id="", status="")
+    assert UserCheck.from_payload({}).is_on_whatsapp is False
+
+
+def test_small_results():
+    assert DeviceStatus.from_payload(
+        {"device_id": "d", "is_connected": True, "is_logged_in": True}
+    ) == DeviceStatus("d", True, True)
+    qr = LoginQR.from_payload(
+        {"device_id": "d", "qr_link": "http://h/statics/q.png", "qr_duration": 30}
+    )
+    assert qr.qr_duration == 30
+    assert (
+        PairCode.from_payload({"device_id": "d", "pair_code": "ABCD-1234"}).pair_code == "ABCD-1234"
+    )
+    sent = SendResult.from_payload({"message_id": "3EB0", "status": "Message sent to x"})
+    assert sent.message_id == "3EB0"
+    assert UserCheck.from_payload({"is_on_whatsapp": True}).is_on_whatsapp is True
+
+
+def test_user_info_uses_the_code_shape():
+    info = UserInfo.from_payload(
+        {
+            "data": [
+                {
+                    "name": "John",
+                    "verified_name": "",
+                    "status": "Hey there",
+                    "picture_id": "123",
+                    "devices": [
+                        {
+                            "User": "628",
+                            "Agent": 0,
+                            "Device": 12,
+                            "Server": "s.whatsapp.net",
+                            "AD": True,
+                        }
+                    ],
+                }
+            ],
+            "resolved_phone": "628",
+        }
+    )
+    assert info.status == "Hey there"
+    assert info.devices[0].device == 12
+    assert info.devices[0].ad is True
+    assert info.resolved_phone == "628"
+    assert UserInfo.from_payload({"data": None}) == UserInfo()
+
+
+def test_device_webhook_splits_events_and_hides_secret_in_repr():
+    hook = DeviceWebhook.from_payload(
+        {
+            "device_id": "d",
+            "webhook_url": "https://x/hook",
+            "webhook_secret": "s3cret",
+            "webhook_events": "message, message.ack,",
+        }
+    )
+    assert hook.webhook_events == ("message", "message.ack")
+    assert "s3cret" not in repr(hook)
+    assert DeviceWebhook.from_payload({"device_id": "d"}).webhook_events == ()
+
+
+def test_app_info():
+    info = AppInfo.from_payload({"version": "v9.2.0", "max_file_size": 50000000})
+    assert info.version == "v9.2.0"
+    assert info.max_file_size == 50000000
+    assert info.chatwoot_enabled is False
+
+
+def test_parse_datetime_tolerates_junk():
+    assert parse_datetime("2026-01-22T10:30:00Z") == datetime(2026, 1, 22, 10, 30, tzinfo=UTC)
+    assert parse_datetime("yesterday") is None
+    assert parse_datetime(12) is None
+    assert parse_datetime("2026-01-22T10:30:00-03:00").utcoffset() == timedelta(hours=-3)
+    assert parse_datetime("2026-01-22T10:30:00+05:30").tzinfo == timezone(
+        timedelta(hours=5, minutes=30)
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "digits"),
+    [
+        ("+55 11 91234-5678", "5511912345678"),
+        ("(62) 812.3456.7890", "628123456789" + "0"),
+        ("0044 20 7946 0000", "442079460000"),
+        ("6281234567890", "6281234567890"),
+    ],
+)
+def test_normalise_phone(raw, digits):
+    assert normalise_phone(raw) == digits
+    assert jid_for_phone(raw) == digits + "@s.whatsapp.net"
+
+
+@pytest.mark.parametrize("raw", ["", "abc", "081234567", "+1234567890123456"])
+def test_normalise_phone_rejects_non_international(raw):
+    with pytest.raises(ValueError):
+        normalise_phone(raw)
+
+
+def test_jid_for_phone_passes_jids_through():
+    assert jid_for_phone(" 120363402106000000@g.us ") == "120363402106000000@g.us"
+    assert jid_for_phone("251556368777322@lid") == "251556368777322@lid"
+
+
+def test_bare_jid_strips_device_suffix_only():
+    assert bare_jid("6281111111111:12@s.whatsapp.net") == "6281111111111@s.whatsapp.net"
+    assert bare_jid("6281111111111@s.whatsapp.net") == "6281111111111@s.whatsapp.net"
+    assert bare_jid("120363402106000000@g.us") == "120363402106000000@g.us"
+    assert bare_jid("") == ""
+
+
+def test_parse_ws_frame_lifecycle():
+    event = parse_ws_frame(
+        '{"code":"DEVICE_LOGGED_OUT","message":"logged out","result":{"device_id":"tenant-1"}}'
+    )
+    assert isinstance(event, LifecycleEvent)
+    assert event.code == "DEVICE_LOGGED_OUT"
+    assert event.device_id == "tenant-1"
+    login = parse_ws_frame(
+        b'{"code":"LOGIN_SUCCESS","message":"Successfully pair with 628:1@s.whatsapp.net",'
+        b'"result":null}'
+    )
+    assert login.code == "LOGIN_SUCCESS"
+    assert login.device_id == ""
+    listing = parse_ws_frame('{"code":"LIST_DEVICES","message":"","result":[{"device":"d"}]}')
+    assert listing.result == [{"device": "d"}]
+    assert listing.device_id == ""
+
+
+def test_parse_ws_frame_envelope_takes_payload_timestamp_when_missing():
+    event = parse_ws_frame(
+        '{"event":"message","device_id":"6281111111111@s.whatsapp.net","session_id":"tenant-1",'
+        '"payload":{"id":"3EB0","body":"Hello","timestamp":"2026-01-22T10:30:00Z"}}'
+    )
+    assert isinstance(event, EnvelopeEvent)
+    assert event.session_id == "tenant-1"
+    assert event.payload["id"] == "3EB0"
+    assert event.timestamp == datetime(2026, 1, 22, 10, 30, tzinfo=UTC)
+    ack = parse_ws_frame('{"event":"message.ack","timestamp":"2026-01-22T10:32:00Z","payload":{}}')
+    assert ack.timestamp.minute == 32
+    assert ack.session_id == ""
+
+
+@pytest.mark.parametrize(
+    "junk", ["", "not json", "[1,2]", '"text"', "{}", '{"code": 5}', b"\xff\xfe", '{"event": ""}']
+)
+def test_parse_ws_frame_rejects_junk(junk):
+    with pytest.raises(ValueError):
+        parse_ws_frame(junk)
