@@ -36,3 +36,9 @@ class ServiceUnavailableError(ApplicationError):
     code = "service_unavailable"
     status_code = 503
     default_message = "A service this request needs is unavailable; try again shortly."
+
+
+class PayloadTooLargeError(ApplicationError):
+    code = "payload_too_large"
+    status_code = 413
+    default_message = "The request body is too large."

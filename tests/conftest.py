@@ -9,14 +9,15 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
-from rest_framework.test import APIClient
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICE_VARIABLES = ("DATABASE_URL", "RABBITMQ_URL", "REDIS_URL")
 
 
 @pytest.fixture
-def api_client() -> APIClient:
+def api_client():
+    from rest_framework.test import APIClient
+
     return APIClient()
 
 
@@ -79,3 +80,47 @@ def stop_process(process: subprocess.Popen, timeout: float = 10) -> str:
         process.kill()
         output, _ = process.communicate()
     return output or ""
+
+
+class SandboxHandle:
+    """A running sandbox upstream plus its control API (the phone side)."""
+
+    def __init__(self, server) -> None:
+        import requests
+
+        self.server = server
+        self.url = server.base_url
+        self.http = requests.Session()
+
+    def control(self, method: str, path: str, **kwargs):
+        response = self.http.request(method, f"{self.url}/_sandbox{path}", timeout=10, **kwargs)
+        response.raise_for_status()
+        return response.json() if response.content else None
+
+    def scan(self, slot_id: str, phone: str = "6281234567890", push_name: str = "Ana") -> dict:
+        return self.control("POST", f"/devices/{slot_id}/scan",
+                            json={"phone": phone, "push_name": push_name})
+
+    def fault(self, **spec) -> None:
+        self.control("POST", "/faults", json=spec)
+
+
+@pytest.fixture(scope="session")
+def _sandbox_server():
+    from devices.sandbox import SandboxServer
+
+    with SandboxServer(qr_duration=30, webhook_backoff_base=0.05, webhook_timeout=2.0) as server:
+        yield server
+
+
+@pytest.fixture
+def sandbox(_sandbox_server, settings):
+    """The sandbox upstream, reset, with the platform's settings pointing at it."""
+    handle = SandboxHandle(_sandbox_server)
+    handle.control("POST", "/reset")
+    settings.WHATSAPP_API_URL = handle.url
+    settings.WHATSAPP_API_USER = _sandbox_server.config.user
+    settings.WHATSAPP_API_PASSWORD = _sandbox_server.config.password
+    yield handle
+    handle.control("DELETE", "/faults")
+    handle.http.close()

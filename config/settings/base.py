@@ -173,6 +173,11 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Beat entries: upserted by name by `manage.py setup_periodic_tasks`; staff edits survive.
 PERIODIC_TASKS: dict[str, dict] = {
     "core: worker heartbeat": {"task": "core.tasks.heartbeat_record", "every_seconds": 60},
+    # GOWA sends no connection-state events: poll GET /devices (CONTRACT §5, §9.5).
+    "devices: reconcile states": {
+        "task": "devices.tasks.devices_reconcile_task",
+        "every_seconds": 30,
+    },
 }
 
 # REST FRAMEWORK

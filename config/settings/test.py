@@ -12,3 +12,6 @@ STORAGES = {
 }
 # Static files come from the finders in tests; no collectstatic step.
 MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMiddleware"]
+# Child processes started by a test (worker, listener) share a queue of that test's own, so a
+# worker elsewhere on the machine cannot take its messages.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")

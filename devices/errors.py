@@ -1,0 +1,32 @@
+"""API-facing errors of the devices app (stable codes; see core.exceptions)."""
+
+from core.exceptions import ApplicationError, ConflictError, ServiceUnavailableError
+
+
+class UpstreamUnavailableError(ServiceUnavailableError):
+    code = "upstream_unavailable"
+    default_message = "The WhatsApp server is unavailable; try again shortly."
+
+
+class UpstreamOutcomeUnknownError(ApplicationError):
+    code = "upstream_timeout"
+    status_code = 504
+    default_message = "The WhatsApp server did not answer in time; the outcome is unknown."
+
+
+class UpstreamRejectedError(ApplicationError):
+    """The upstream refused in a way the platform did not expect (its code is passed on)."""
+
+    code = "upstream_rejected"
+    status_code = 502
+    default_message = "The WhatsApp server rejected the request."
+
+
+class DeviceAlreadyLoggedInError(ConflictError):
+    code = "device_already_logged_in"
+    default_message = "The device is already logged in."
+
+
+class DeviceNotLoggedInError(ConflictError):
+    code = "device_not_logged_in"
+    default_message = "The device is not logged in to WhatsApp."

@@ -1,0 +1,114 @@
+"""Hold the upstream WebSocket open and hand every frame to a Celery task."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+
+from devices.models import Device
+from devices.services.events import upstream_event_record
+from devices.tasks import device_state_refresh_task, upstream_event_ingest_task
+from devices.whatsapp.stream import WhatsAppEventStream
+from devices.whatsapp.types import EnvelopeEvent, LifecycleEvent
+
+logger = logging.getLogger("devices.listener")
+
+# Lifecycle frames that change what the upstream would say about a device's state.
+_STATE_CODES = {"LOGIN_SUCCESS", "DEVICE_LOGGED_OUT"}
+
+
+def any_slot_id() -> str | None:
+    """The upstream's /ws needs a resolvable device; any provisioned one will do."""
+    close_old_connections()
+    return (
+        Device.objects.exclude(upstream_id=None)
+        .order_by("created_at")
+        .values_list("upstream_id", flat=True)
+        .first()
+    )
+
+
+def dispatch(event: LifecycleEvent | EnvelopeEvent) -> None:
+    """Lifecycle frames refresh device state; envelope frames go to the ingest task."""
+    if isinstance(event, EnvelopeEvent):
+        envelope = {
+            "event": event.event,
+            "device_id": event.device_id,
+            "session_id": event.session_id,
+            "payload": dict(event.payload),
+        }
+        if event.timestamp is not None:
+            envelope["timestamp"] = event.timestamp.isoformat()
+        try:
+            upstream_event_ingest_task.delay(source="websocket", envelope=envelope)
+        except Exception:
+            # The broker is away: record the event here rather than lose it.
+            logger.warning("broker unavailable: recording a %s frame directly", event.event)
+            close_old_connections()
+            upstream_event_record(source="websocket", envelope=envelope)
+    elif event.code in _STATE_CODES:
+        device_state_refresh_task.delay(slot_id=event.device_id or None)
+    else:
+        logger.debug("lifecycle frame %s ignored", event.code)
+
+
+class Command(BaseCommand):
+    help = (
+        "Hold the upstream WhatsApp server's WebSocket open (WHATSAPP_API_URL + /ws), "
+        "reconnecting with capped, jittered backoff, and enqueue a task for every frame: "
+        "lifecycle frames refresh device state, message frames are ingested. "
+        "Stops cleanly on SIGTERM or SIGINT."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--backoff-base", type=float, default=1.0, help="first reconnect wait ceiling (s)"
+        )
+        parser.add_argument(
+            "--backoff-cap", type=float, default=60.0, help="longest wait between reconnects (s)"
+        )
+        parser.add_argument(
+            "--ping-interval", type=float, default=20.0, help="seconds between pings"
+        )
+
+    def handle(
+        self, *args, backoff_base: float, backoff_cap: float, ping_interval: float, **options
+    ) -> None:
+        stream = WhatsAppEventStream.from_settings(
+            device_id=any_slot_id,
+            backoff_base=backoff_base,
+            backoff_cap=backoff_cap,
+            ping_interval=ping_interval,
+        )
+        self._install_stop_handlers(stream)
+        self.stdout.write(f"listening to {stream.ws_url}")
+        started = time.monotonic()
+        handled = 0
+        for event in stream.events():
+            try:
+                dispatch(event)
+                handled += 1
+            except Exception:
+                # Nothing may stop the listener; a missed lifecycle frame is made good by the
+                # beat reconcile task.
+                logger.exception("could not handle a frame (%s)", type(event).__name__)
+        self.stdout.write(
+            f"stopped after {time.monotonic() - started:.1f}s: {handled} frames, "
+            f"{stream.connects} connects"
+        )
+
+    def _install_stop_handlers(self, stream: WhatsAppEventStream) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return  # signal handlers can only be set from the main thread (tests call here)
+
+        def stop(signum, frame) -> None:
+            logger.info("signal %s: stopping", signum)
+            stream.stop()
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)

@@ -1,0 +1,166 @@
+"""The upstream side of a device's life: slot, QR or code login, logout, reconnect, state.
+
+Each function calls the upstream outside any database transaction (a slow upstream must not
+hold row locks), then records what the upstream said. Upstream failures surface as the
+ApplicationErrors of `devices.errors` through `upstream_errors()`.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from devices.models import Device
+from devices.upstream import upstream_client, upstream_errors
+from devices.whatsapp.errors import DeviceNotFound
+from devices.whatsapp.types import DeviceInfo, bare_jid
+
+logger = logging.getLogger(__name__)
+
+State = Device.State
+# GOWA reports these for a paired account whose socket is up.
+_UPSTREAM_ONLINE = {"connected", "logged_in"}
+
+
+@dataclass(frozen=True)
+class LoginQRCode:
+    data_uri: str
+    expires_at: datetime
+    duration_seconds: int
+
+
+@dataclass(frozen=True)
+class LoginPairCode:
+    code: str
+
+
+def state_from_upstream(*, info: DeviceInfo | None, current: str) -> str:
+    """Our state for what the upstream reports (None: it has no slot for the device)."""
+    if info is None:
+        return current if current == State.CREATED else State.LOGGED_OUT
+    if info.jid:
+        return State.CONNECTED if info.state in _UPSTREAM_ONLINE else State.DISCONNECTED
+    # No account on the slot: a login may be in progress, or the session has ended.
+    if current in (State.CONNECTED, State.DISCONNECTED):
+        return State.LOGGED_OUT
+    return current
+
+
+def device_apply_upstream_info(*, device: Device, info: DeviceInfo | None) -> Device:
+    """Record what the upstream said about `device` (state, account) and when it said it."""
+    now = timezone.now()
+    device.state = state_from_upstream(info=info, current=device.state)
+    device.upstream_state = info.state if info else "missing"
+    device.state_checked_at = now
+    fields = ["state", "upstream_state", "state_checked_at", "updated_at"]
+    if info is not None and info.jid:
+        device.jid = bare_jid(info.jid)
+        device.phone_number = info.phone_number or device.jid.split("@", 1)[0]
+        device.display_name = info.display_name or device.display_name
+        fields += ["jid", "phone_number", "display_name"]
+    elif device.state == State.LOGGED_OUT and device.jid:
+        device.jid = ""
+        fields.append("jid")
+    if device.state == State.CONNECTED:
+        device.last_seen_at = now
+        fields.append("last_seen_at")
+    device.save(update_fields=fields)
+    return device
+
+
+def device_provision(*, device: Device) -> Device:
+    """Create the device's upstream slot with its own webhook URL and secret."""
+    with upstream_errors():
+        upstream_client().device_create(
+            device.slot_id,
+            webhook_url=settings.WHATSAPP_WEBHOOK_URL,
+            webhook_secret=device.webhook_secret,
+        )
+    if device.upstream_id != device.slot_id:
+        device.upstream_id = device.slot_id
+        device.save(update_fields=["upstream_id", "updated_at"])
+    return device
+
+
+def device_status_refresh(*, device: Device) -> Device:
+    """Ask the upstream for the device's state and store it (503 when it cannot be asked)."""
+    with upstream_errors():
+        try:
+            info = upstream_client().device_get(device.slot_id)
+        except DeviceNotFound:
+            info = None
+    return device_apply_upstream_info(device=device, info=info)
+
+
+def device_login_qr(*, device: Device) -> LoginQRCode:
+    """Start a QR login; the PNG is fetched here so the upstream's host never reaches a browser."""
+    client = upstream_client()
+    with upstream_errors():
+        qr = client.device_login_qr(device.slot_id)
+        png = client.fetch_qr_png(qr.qr_link)
+    _device_set_state(device=device, state=State.AWAITING_SCAN)
+    duration = max(int(qr.qr_duration), 1)
+    return LoginQRCode(
+        data_uri="data:image/png;base64," + base64.b64encode(png).decode("ascii"),
+        expires_at=timezone.now() + timedelta(seconds=duration),
+        duration_seconds=duration,
+    )
+
+
+def device_login_code(*, device: Device, phone: str) -> LoginPairCode:
+    """Start a login by pairing code, entered on the phone under Linked devices."""
+    with upstream_errors():
+        pair = upstream_client().device_login_code(device.slot_id, phone)
+    _device_set_state(device=device, state=State.AWAITING_SCAN)
+    return LoginPairCode(code=pair.pair_code)
+
+
+def device_logout(*, device: Device) -> Device:
+    """Log the account out; the upstream keeps the slot so the device can pair again."""
+    with upstream_errors():
+        upstream_client().device_logout(device.slot_id)
+    device.jid = ""
+    device.state = State.LOGGED_OUT
+    device.state_checked_at = timezone.now()
+    device.save(update_fields=["jid", "state", "state_checked_at", "updated_at"])
+    return device
+
+
+def device_reconnect(*, device: Device) -> Device:
+    with upstream_errors():
+        upstream_client().device_reconnect(device.slot_id)
+    return device_status_refresh(device=device)
+
+
+def device_remove_upstream(*, device: Device) -> None:
+    """Delete the upstream slot; one already gone is fine."""
+    with upstream_errors():
+        try:
+            upstream_client().device_delete(device.slot_id)
+        except DeviceNotFound:
+            logger.info("upstream slot of device %s was already gone", device.pk)
+
+
+def devices_reconcile() -> int:
+    """Bring every provisioned device's state in line with `GET /devices`; return how many changed.
+
+    GOWA sends no connection-state events, so this runs on a beat schedule.
+    """
+    with upstream_errors():
+        listed = {info.id: info for info in upstream_client().device_list()}
+    changed = 0
+    for device in Device.objects.exclude(upstream_id=None).iterator():
+        before = (device.state, device.jid)
+        device_apply_upstream_info(device=device, info=listed.get(device.slot_id))
+        changed += (device.state, device.jid) != before
+    return changed
+
+
+def _device_set_state(*, device: Device, state: str) -> None:
+    device.state = state
+    device.save(update_fields=["state", "updated_at"])

@@ -1,0 +1,69 @@
+"""The one way devices services reach the upstream: a per-process client, errors translated.
+
+Views and tasks never call the client; services do, inside `upstream_errors()`, which turns the
+client's error classes into the API's stable error codes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from functools import lru_cache
+
+from django.conf import settings
+
+from devices.errors import (
+    DeviceAlreadyLoggedInError,
+    DeviceNotLoggedInError,
+    UpstreamOutcomeUnknownError,
+    UpstreamRejectedError,
+    UpstreamUnavailableError,
+)
+from devices.whatsapp.client import WhatsAppClient
+from devices.whatsapp.errors import (
+    DeviceNotLoggedIn,
+    UpstreamAuthFailed,
+    UpstreamError,
+    UpstreamOutcomeUnknown,
+    UpstreamUnavailable,
+)
+
+logger = logging.getLogger(__name__)
+
+
+@lru_cache(maxsize=4)
+def _client_for(url: str, user: str, password: str) -> WhatsAppClient:
+    # Keyed by the settings it is built from, so an override (tests, a reconfigured
+    # process) gets its own client; the session keeps connections alive between calls.
+    return WhatsAppClient.from_settings()
+
+
+def upstream_client() -> WhatsAppClient:
+    return _client_for(
+        settings.WHATSAPP_API_URL, settings.WHATSAPP_API_USER, settings.WHATSAPP_API_PASSWORD
+    )
+
+
+@contextlib.contextmanager
+def upstream_errors() -> Iterator[None]:
+    """Translate upstream failures into ApplicationErrors (503, 504, 409, 502)."""
+    try:
+        yield
+    except UpstreamAuthFailed as exc:
+        # Our credentials are wrong: an operator problem, not the caller's.
+        logger.error("upstream rejected the platform's credentials (status %s)", exc.status)
+        raise UpstreamUnavailableError() from exc
+    except UpstreamUnavailable as exc:
+        logger.warning("upstream unavailable: %s %s", exc.code, exc.status)
+        raise UpstreamUnavailableError() from exc
+    except UpstreamOutcomeUnknown as exc:
+        raise UpstreamOutcomeUnknownError() from exc
+    except DeviceNotLoggedIn as exc:
+        raise DeviceNotLoggedInError() from exc
+    except UpstreamError as exc:
+        if exc.code == "ALREADY_LOGGED_IN":
+            raise DeviceAlreadyLoggedInError() from exc
+        raise UpstreamRejectedError(
+            f"The WhatsApp server rejected the request ({exc.code or exc.status})."
+        ) from exc

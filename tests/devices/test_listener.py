@@ -1,0 +1,137 @@
+"""`manage.py listen_whatsapp` as a real process against the sandbox, with a real worker."""
+
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from devices.models import Device, UpstreamEvent
+from devices.services import lifecycle
+from tests.conftest import ROOT, current_database_url, project_env, start_worker, stop_process
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _wait(predicate, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _proc_status(pid: int) -> dict[str, int]:
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "Threads"):
+            fields[key] = int(value.split()[0])
+    return fields
+
+
+@pytest.fixture
+def processes(sandbox):
+    """Environment for child processes: the test database, a private queue, the sandbox."""
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    env = project_env(
+        DATABASE_URL=current_database_url(),
+        DJANGO_SETTINGS_MODULE="config.settings.test",
+        CELERY_TASK_DEFAULT_QUEUE=queue,
+        WHATSAPP_API_URL=sandbox.url,
+        LOG_LEVEL="INFO",
+    )
+    started: list[subprocess.Popen] = []
+
+    def listener() -> subprocess.Popen:
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "listen_whatsapp", "--backoff-base", "0.01",
+             "--backoff-cap", "0.2", "--ping-interval", "1"],
+            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        started.append(process)
+        return process
+
+    def worker() -> subprocess.Popen:
+        process = start_worker(env=env, queue=queue)
+        started.append(process)
+        return process
+
+    yield listener, worker
+    for process in started:
+        if process.poll() is None:
+            stop_process(process)
+
+
+def _sockets(sandbox) -> dict:
+    return sandbox.control("GET", "/ws/stats")
+
+
+def test_listener_survives_50_drops_and_handles_events_after(sandbox, processes):
+    start_listener, start_worker_process = processes
+    device = lifecycle.device_provision(device=Device.objects.create(name="Listener"))
+    listener = start_listener()
+    start_worker_process()
+    _wait(lambda: _sockets(sandbox)["open"] == 1, 30, "the listener to connect")
+    time.sleep(1)  # let the interpreter settle before the memory baseline
+    before = _proc_status(listener.pid)
+
+    for drop in range(50):
+        accepted = _sockets(sandbox)["total_accepted"]
+        sandbox.control("POST", "/ws/drop", json={"clean": drop % 2 == 0})
+        _wait(
+            lambda accepted=accepted: _sockets(sandbox)["total_accepted"] > accepted
+            and _sockets(sandbox)["open"] == 1,
+            10,
+            f"reconnect after drop {drop + 1}",
+        )
+    after = _proc_status(listener.pid)
+    assert after["Threads"] == before["Threads"]
+    assert after["VmRSS"] - before["VmRSS"] < 10 * 1024, (before, after)  # KiB
+
+    # A lifecycle frame after all that: the scan's LOGIN_SUCCESS refreshes the device.
+    lifecycle.device_login_qr(device=device)
+    sandbox.scan(device.slot_id, phone="6281234567890")
+    _wait(
+        lambda: Device.objects.get(pk=device.pk).state == Device.State.CONNECTED,
+        30,
+        "the device to be connected through the listener",
+    )
+    # A message frame pushed on the socket is ingested (recorded once).
+    sandbox.control("PATCH", "/config", json={"ws_message_events": True})
+    sandbox.control(
+        "POST", f"/devices/{device.slot_id}/messages",
+        json={"from": "6282222222222", "text": "Hello", "id": "3EB0AAAABBBBCCCCDDDD01"},
+    )
+    event = _wait(
+        lambda: UpstreamEvent.objects.filter(source="websocket", event="message").first(),
+        30,
+        "the message frame to be recorded",
+    )
+    assert event.device_id == device.pk
+
+    listener.send_signal(signal.SIGTERM)
+    started = time.monotonic()
+    output, _ = listener.communicate(timeout=10)
+    assert time.monotonic() - started < 5
+    assert listener.returncode == 0, output
+    assert "stopped after" in output
+
+
+def test_listener_waits_quietly_while_the_upstream_has_no_device(sandbox, processes):
+    start_listener, _ = processes
+    listener = start_listener()
+    time.sleep(2)
+    assert _sockets(sandbox)["open"] == 0
+    # The first device appears: the listener attaches to it without a restart.
+    lifecycle.device_provision(device=Device.objects.create(name="First"))
+    _wait(lambda: _sockets(sandbox)["open"] == 1, 30, "the listener to connect")
+    listener.send_signal(signal.SIGINT)
+    output, _ = listener.communicate(timeout=10)
+    assert listener.returncode == 0, output
+    assert "ERROR" not in output and "Traceback" not in output
