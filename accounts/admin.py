@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import models
 
 from accounts.models import User
 
@@ -13,6 +14,7 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ["is_staff", "is_superuser", "is_active"]
     search_fields = ["username", "email", "name", "oidc_subject"]
     readonly_fields = ["oidc_subject", "last_login", "date_joined"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
         ("Identity provider", {"fields": ("oidc_subject", "name", "picture_url")}),
