@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
+import uuid
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
@@ -101,6 +104,18 @@ class SandboxHandle:
         return self.control("POST", f"/devices/{slot_id}/scan",
                             json={"phone": phone, "push_name": push_name})
 
+    def upstream(self, method: str, path: str, **kwargs):
+        """A call to the sandbox's GOWA API itself, as the platform would make it."""
+        user, password = self.server.config.user, self.server.config.password
+        return self.http.request(method, f"{self.url}{path}", auth=(user, password), timeout=10,
+                                 **kwargs)
+
+    def device_webhook(self, slot_id: str) -> dict:
+        return self.upstream("GET", f"/devices/{slot_id}/webhook").json()["results"]
+
+    def slot_ids(self) -> set[str]:
+        return {d["id"] for d in self.upstream("GET", "/devices").json().get("results") or []}
+
     def fault(self, **spec) -> None:
         self.control("POST", "/faults", json=spec)
 
@@ -124,3 +139,50 @@ def sandbox(_sandbox_server, settings):
     yield handle
     handle.control("DELETE", "/faults")
     handle.http.close()
+
+
+def wait_for(predicate, timeout: float, what: str):
+    """Poll `predicate` until it returns something truthy; fail naming `what` on timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def processes(sandbox):
+    """Starts listener and worker processes on the test database, a private queue and the
+    sandbox; stops them after the test."""
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    env = project_env(
+        DATABASE_URL=current_database_url(),
+        DJANGO_SETTINGS_MODULE="config.settings.test",
+        CELERY_TASK_DEFAULT_QUEUE=queue,
+        WHATSAPP_API_URL=sandbox.url,
+        LOG_LEVEL="INFO",
+    )
+    started: list[subprocess.Popen] = []
+
+    def listener() -> subprocess.Popen:
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "listen_whatsapp", "--backoff-base", "0.01",
+             "--backoff-cap", "0.2", "--ping-interval", "1"],
+            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        started.append(process)
+        return process
+
+    def worker() -> subprocess.Popen:
+        process = start_worker(env=env, queue=queue)
+        started.append(process)
+        return process
+
+    yield SimpleNamespace(listener=listener, worker=worker, queue=queue)
+    for process in started:
+        if process.poll() is None:
+            stop_process(process)
+
+

@@ -33,6 +33,11 @@ from devices.models import Role
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _upstream(sandbox):
+    """Routes that reach the upstream talk to the sandbox, so an allowed call can succeed."""
+
 API_PREFIX = "api/v1/"
 # Views that deliberately take no caller credential; each needs its reason.
 EXEMPT = {
@@ -177,6 +182,7 @@ BODIES: dict[tuple[str, str], Callable[[World], dict]] = {
     ("devices/<device_id>/members/<member_id>", "PATCH"): lambda w: {"role": "admin"},
     ("devices/<device_id>/api-keys", "POST"): lambda w: {"name": "matrix", "read_only": True},
     ("users/me/devices", "POST"): lambda w: {"api_key": w.full_raw},
+    ("devices/<device_id>/login/code", "POST"): lambda w: {"phone_number": "+62 812 3456 7890"},
 }
 # Routes of this issue, which need no upstream: an allowed caller gets a 2xx.
 SUCCEEDS = {
@@ -193,6 +199,10 @@ SUCCEEDS = {
         "devices/<device_id>/members/<member_id>",
         "devices/<device_id>/api-keys",
         "devices/<device_id>/api-keys/<key_id>",
+        # Upstream-backed, answered by the sandbox.
+        "devices/<device_id>/status",
+        "devices/<device_id>/login",
+        "devices/<device_id>/login/code",
     )
 }
 # Allowed, but refused for the state of the world: the target's only owner cannot leave it.

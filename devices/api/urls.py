@@ -4,17 +4,39 @@ from django.urls import path
 
 from devices.api.api_keys import DeviceApiKeyDetailApi, DeviceApiKeyListCreateApi
 from devices.api.devices import DeviceDetailApi, DeviceListCreateApi
+from devices.api.lifecycle import (
+    DeviceLoginApi,
+    DeviceLoginCodeApi,
+    DeviceLogoutApi,
+    DeviceReconnectApi,
+    DeviceStatusApi,
+)
 from devices.api.members import (
     DeviceMemberDetailApi,
     DeviceMemberListCreateApi,
     UserDeviceLeaveApi,
     UserDeviceListLinkApi,
 )
+from devices.api.webhooks import WhatsAppWebhookApi
 
 app_name = "devices"
 urlpatterns = [
     path("devices", DeviceListCreateApi.as_view(), name="device-list"),
     path("devices/<uuid:device_id>", DeviceDetailApi.as_view(), name="device-detail"),
+    path("devices/<uuid:device_id>/status", DeviceStatusApi.as_view(), name="device-status"),
+    path("devices/<uuid:device_id>/login", DeviceLoginApi.as_view(), name="device-login"),
+    path(
+        "devices/<uuid:device_id>/login/code",
+        DeviceLoginCodeApi.as_view(),
+        name="device-login-code",
+    ),
+    path("devices/<uuid:device_id>/logout", DeviceLogoutApi.as_view(), name="device-logout"),
+    path(
+        "devices/<uuid:device_id>/reconnect",
+        DeviceReconnectApi.as_view(),
+        name="device-reconnect",
+    ),
+    path("webhooks/whatsapp", WhatsAppWebhookApi.as_view(), name="webhook-whatsapp"),
     path(
         "devices/<uuid:device_id>/members",
         DeviceMemberListCreateApi.as_view(),

@@ -1,6 +1,7 @@
-"""Devices, local side: create (the creator becomes the owner), rename, delete.
+"""Devices: create (the creator becomes the owner), rename, delete.
 
-The upstream slot (create, log out, delete) is the devices-lifecycle services' part.
+Creating and deleting also create and remove the device's upstream slot (through
+`devices.services.lifecycle`), ordered so that a failing upstream leaves nothing half-made.
 """
 
 from __future__ import annotations
@@ -11,16 +12,28 @@ from django.db import transaction
 
 from accounts.models import User
 from devices.models import Device, DeviceMembership, Role
+from devices.services.lifecycle import (
+    device_provision,
+    device_remove_upstream,
+    device_remove_upstream_quietly,
+)
 
 logger = logging.getLogger(__name__)
 
 
-@transaction.atomic
 def device_create(*, name: str, created_by: User) -> Device:
+    """Create the upstream slot first, then the rows; 503 (and nothing stored) if it is down."""
     device = Device(name=name, created_by=created_by)
     device.full_clean()
-    device.save()
-    DeviceMembership.objects.create(user=created_by, device=device, role=Role.OWNER)
+    device_provision(device=device)
+    try:
+        with transaction.atomic():
+            device.save(force_insert=True)
+            DeviceMembership.objects.create(user=created_by, device=device, role=Role.OWNER)
+    except Exception:
+        # The rows could not be written: do not leave an orphan slot behind.
+        device_remove_upstream_quietly(device=device)
+        raise
     logger.info("device %s created by user %s", device.pk, created_by.pk)
     return device
 
@@ -37,7 +50,9 @@ def device_update(*, device: Device, name: str | None = None) -> Device:
 
 
 def device_delete(*, device: Device) -> None:
-    """Delete the device with its memberships and keys (cascade)."""
+    """Remove the upstream slot (one already gone is fine), then the device with its
+    memberships and keys (cascade). An unreachable upstream is 503 and deletes nothing."""
     device_id = device.pk
+    device_remove_upstream(device=device)
     device.delete()
     logger.info("device %s deleted", device_id)

@@ -74,7 +74,10 @@ def device_apply_upstream_info(*, device: Device, info: DeviceInfo | None) -> De
 
 
 def device_provision(*, device: Device) -> Device:
-    """Create the device's upstream slot with its own webhook URL and secret."""
+    """Create the device's upstream slot with its own webhook URL and secret.
+
+    Works on an unsaved device too (it is then only given its slot id; the caller saves it).
+    """
     with upstream_errors():
         upstream_client().device_create(
             device.slot_id,
@@ -83,7 +86,8 @@ def device_provision(*, device: Device) -> Device:
         )
     if device.upstream_id != device.slot_id:
         device.upstream_id = device.slot_id
-        device.save(update_fields=["upstream_id", "updated_at"])
+        if not device._state.adding:
+            device.save(update_fields=["upstream_id", "updated_at"])
     return device
 
 
@@ -144,6 +148,14 @@ def device_remove_upstream(*, device: Device) -> None:
             upstream_client().device_delete(device.slot_id)
         except DeviceNotFound:
             logger.info("upstream slot of device %s was already gone", device.pk)
+
+
+def device_remove_upstream_quietly(*, device: Device) -> None:
+    """Best-effort clean-up after a failure; the original error is what the caller reports."""
+    try:
+        device_remove_upstream(device=device)
+    except Exception:
+        logger.warning("could not remove the upstream slot of device %s", device.pk)
 
 
 def devices_reconcile() -> int:

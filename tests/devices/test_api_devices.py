@@ -22,7 +22,7 @@ def as_user(api_client, identity_provider):
     return authenticate
 
 
-def test_creating_a_device_makes_the_caller_its_owner(as_user):
+def test_creating_a_device_makes_the_caller_its_owner(as_user, sandbox):
     user = UserFactory()
     response = as_user(user).post("/api/v1/devices", {"name": "Sales"}, format="json")
     assert response.status_code == 201
@@ -31,6 +31,35 @@ def test_creating_a_device_makes_the_caller_its_owner(as_user):
     device = Device.objects.get(pk=body["id"])
     assert device.created_by == user
     assert DeviceMembership.objects.get(device=device).user == user
+
+
+def test_creating_a_device_creates_its_upstream_slot(as_user, sandbox, settings):
+    response = as_user(UserFactory()).post("/api/v1/devices", {"name": "Sales"}, format="json")
+    device = Device.objects.get(pk=response.json()["id"])
+    assert device.upstream_id == str(device.pk)
+    webhook = sandbox.device_webhook(device.upstream_id)
+    assert webhook["webhook_url"] == settings.WHATSAPP_WEBHOOK_URL
+    assert webhook["webhook_secret"] == device.webhook_secret
+
+
+def test_creating_a_device_while_the_upstream_is_down_is_503_and_stores_nothing(
+    as_user, settings
+):
+    settings.WHATSAPP_API_URL = "http://127.0.0.1:1"
+    response = as_user(UserFactory()).post("/api/v1/devices", {"name": "Sales"}, format="json")
+    assert response.status_code == 503
+    assert response.json()["code"] == "upstream_unavailable"
+    assert not Device.objects.exists()
+    assert not DeviceMembership.objects.exists()
+
+
+def test_deleting_a_device_while_the_upstream_is_down_is_503_and_keeps_it(as_user, settings):
+    owner = UserFactory()
+    device = DeviceMembershipFactory(user=owner, role=Role.OWNER).device
+    settings.WHATSAPP_API_URL = "http://127.0.0.1:1"
+    response = as_user(owner).delete(f"/api/v1/devices/{device.pk}")
+    assert response.status_code == 503
+    assert Device.objects.filter(pk=device.pk).exists()
 
 
 @pytest.mark.parametrize("body", [{}, {"name": ""}, {"name": "x" * 101}, {"name": None}])
@@ -65,7 +94,7 @@ def test_the_list_is_cursor_paginated(as_user):
     assert len(rest["results"]) == 1 and rest["next"] is None
 
 
-def test_detail_rename_and_delete_follow_roles(as_user):
+def test_detail_rename_and_delete_follow_roles(sandbox, as_user):
     owner = DeviceMembershipFactory(role=Role.OWNER)
     device = owner.device
     admin = DeviceMembershipFactory(device=device, role=Role.ADMIN).user

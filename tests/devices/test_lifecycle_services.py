@@ -21,17 +21,9 @@ def device(sandbox):
     return lifecycle.device_provision(device=device)
 
 
-def _upstream_devices(sandbox) -> dict:
-    return {d["id"]: d for d in sandbox.http.get(
-        f"{sandbox.url}/devices", auth=("admin", "admin"), timeout=5
-    ).json().get("results") or []}
-
-
 def test_provision_creates_the_slot_with_the_devices_own_webhook(sandbox, device, settings):
     assert device.upstream_id == str(device.id)
-    webhook = sandbox.http.get(
-        f"{sandbox.url}/devices/{device.slot_id}/webhook", auth=("admin", "admin"), timeout=5
-    ).json()["results"]
+    webhook = sandbox.device_webhook(device.slot_id)
     assert webhook["webhook_url"] == settings.WHATSAPP_WEBHOOK_URL
     assert webhook["webhook_secret"] == device.webhook_secret
 
@@ -70,7 +62,7 @@ def test_walk_qr_scan_connected_logout(sandbox, device):
     assert device.jid == ""
 
     lifecycle.device_remove_upstream(device=device)
-    assert device.slot_id not in _upstream_devices(sandbox)
+    assert device.slot_id not in sandbox.slot_ids()
     # A slot already gone is fine.
     lifecycle.device_remove_upstream(device=device)
 
@@ -97,7 +89,7 @@ def test_reconcile_updates_every_device_from_one_listing(sandbox):
     second = lifecycle.device_provision(device=Device.objects.create(name="Two"))
     lifecycle.device_login_qr(device=first)
     sandbox.scan(first.slot_id, phone="6281111111111")
-    sandbox.http.delete(f"{sandbox.url}/devices/{second.slot_id}", auth=("admin", "admin"))
+    sandbox.upstream("DELETE", f"/devices/{second.slot_id}")
     Device.objects.filter(pk=second.pk).update(state=Device.State.CONNECTED)
 
     changed = lifecycle.devices_reconcile()

@@ -1,29 +1,16 @@
 """`manage.py listen_whatsapp` as a real process against the sandbox, with a real worker."""
 
 import signal
-import subprocess
-import sys
 import time
-import uuid
 from pathlib import Path
 
 import pytest
 
 from devices.models import Device, UpstreamEvent
 from devices.services import lifecycle
-from tests.conftest import ROOT, current_database_url, project_env, start_worker, stop_process
+from tests.conftest import wait_for as _wait
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _wait(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _proc_status(pid: int) -> dict[str, int]:
@@ -35,48 +22,14 @@ def _proc_status(pid: int) -> dict[str, int]:
     return fields
 
 
-@pytest.fixture
-def processes(sandbox):
-    """Environment for child processes: the test database, a private queue, the sandbox."""
-    queue = f"test-{uuid.uuid4().hex[:12]}"
-    env = project_env(
-        DATABASE_URL=current_database_url(),
-        DJANGO_SETTINGS_MODULE="config.settings.test",
-        CELERY_TASK_DEFAULT_QUEUE=queue,
-        WHATSAPP_API_URL=sandbox.url,
-        LOG_LEVEL="INFO",
-    )
-    started: list[subprocess.Popen] = []
-
-    def listener() -> subprocess.Popen:
-        process = subprocess.Popen(
-            [sys.executable, "manage.py", "listen_whatsapp", "--backoff-base", "0.01",
-             "--backoff-cap", "0.2", "--ping-interval", "1"],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        )
-        started.append(process)
-        return process
-
-    def worker() -> subprocess.Popen:
-        process = start_worker(env=env, queue=queue)
-        started.append(process)
-        return process
-
-    yield listener, worker
-    for process in started:
-        if process.poll() is None:
-            stop_process(process)
-
-
 def _sockets(sandbox) -> dict:
     return sandbox.control("GET", "/ws/stats")
 
 
 def test_listener_survives_50_drops_and_handles_events_after(sandbox, processes):
-    start_listener, start_worker_process = processes
     device = lifecycle.device_provision(device=Device.objects.create(name="Listener"))
-    listener = start_listener()
-    start_worker_process()
+    listener = processes.listener()
+    processes.worker()
     _wait(lambda: _sockets(sandbox)["open"] == 1, 30, "the listener to connect")
     time.sleep(1)  # let the interpreter settle before the memory baseline
     before = _proc_status(listener.pid)
@@ -124,8 +77,7 @@ def test_listener_survives_50_drops_and_handles_events_after(sandbox, processes)
 
 
 def test_listener_waits_quietly_while_the_upstream_has_no_device(sandbox, processes):
-    start_listener, _ = processes
-    listener = start_listener()
+    listener = processes.listener()
     time.sleep(2)
     assert _sockets(sandbox)["open"] == 0
     # The first device appears: the listener attaches to it without a restart.

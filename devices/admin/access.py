@@ -1,8 +1,10 @@
+"""Admin for who may use a device: memberships and API keys (a new key is shown once)."""
+
 from django.contrib import admin
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from devices.models import Device, DeviceApiKey, DeviceMembership, UpstreamEvent
+from devices.models import DeviceApiKey, DeviceMembership
 from devices.services.api_keys import api_key_create, api_key_revoke
 
 
@@ -24,26 +26,6 @@ class DeviceApiKeyInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False  # keys are created from the API key page, which shows the key once
-
-
-@admin.register(Device)
-class DeviceAdmin(admin.ModelAdmin):
-    list_display = ["name", "state", "phone_number", "jid", "created_by", "created_at"]
-    list_filter = ["state"]
-    search_fields = ["name", "phone_number", "jid", "upstream_id", "created_by__email"]
-    list_select_related = ["created_by"]
-    raw_id_fields = ["created_by"]
-    readonly_fields = [
-        "id",
-        "upstream_id",
-        "jid",
-        "upstream_state",
-        "state_checked_at",
-        "last_seen_at",
-        "created_at",
-        "updated_at",
-    ]
-    inlines = [DeviceMembershipInline, DeviceApiKeyInline]
 
 
 @admin.register(DeviceMembership)
@@ -121,21 +103,3 @@ class DeviceApiKeyAdmin(admin.ModelAdmin):
         self.message_user(request, f"{count} API keys revoked.")
 
 
-@admin.register(UpstreamEvent)
-class UpstreamEventAdmin(admin.ModelAdmin):
-    list_display = ["event", "source", "device", "status", "received_at"]
-    list_filter = ["source", "status", "event"]
-    search_fields = ["event", "account_jid", "session_id", "dedupe_key"]
-    list_select_related = ["device"]
-    raw_id_fields = ["device"]
-    readonly_fields = [
-        "device",
-        "source",
-        "event",
-        "account_jid",
-        "session_id",
-        "dedupe_key",
-        "payload",
-        "received_at",
-        "processed_at",
-    ]

@@ -1,0 +1,161 @@
+"""The upstream side of a device over the API: status, QR or code login, logout, reconnect.
+
+Synchronous by design (the frontend shows the QR at once); an unreachable upstream is 503, a
+timeout with an unknown outcome 504, and `GET /status` falls back to the stored state, marked
+stale, rather than failing.
+"""
+
+from __future__ import annotations
+
+import re
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.api import validated
+from devices.access import ADMIN, VIEWER, device_from_request
+from devices.api import ErrorOutputSerializer, error_responses
+from devices.api.serializers import DeviceOutputSerializer
+from devices.errors import UpstreamOutcomeUnknownError, UpstreamUnavailableError
+from devices.services import lifecycle
+
+
+def _upstream_error_responses(*codes: int) -> dict:
+    descriptions = {
+        409: "`device_already_logged_in` / `device_not_logged_in`",
+        502: "`upstream_rejected`: the WhatsApp server refused the request",
+        503: "`upstream_unavailable`: the WhatsApp server cannot be reached",
+        504: "`upstream_timeout`: no answer in time; the outcome is unknown",
+    }
+    return {
+        **error_responses(403, 404),
+        **{c: OpenApiResponse(ErrorOutputSerializer, description=descriptions[c]) for c in codes},
+    }
+
+
+class DeviceStatusOutputSerializer(DeviceOutputSerializer):
+    upstream_state = serializers.CharField(read_only=True)
+    checked_at = serializers.DateTimeField(source="state_checked_at", read_only=True)
+    stale = serializers.BooleanField(
+        read_only=True,
+        help_text="True when the upstream could not be asked: the stored state is shown.",
+    )
+
+    class Meta(DeviceOutputSerializer.Meta):
+        fields = [*DeviceOutputSerializer.Meta.fields, "upstream_state", "checked_at", "stale"]
+        read_only_fields = fields
+
+
+class DeviceLoginQROutputSerializer(serializers.Serializer):
+    qr_code = serializers.CharField(help_text="The QR code as a PNG data URI.")
+    expires_at = serializers.DateTimeField()
+    expires_in = serializers.IntegerField(help_text="Seconds until the code expires.")
+
+
+class DeviceLoginCodeInputSerializer(serializers.Serializer):
+    phone_number = serializers.CharField(
+        max_length=32, help_text="The account's number in international format, e.g. +5511…"
+    )
+
+    def validate_phone_number(self, value: str) -> str:
+        digits = re.sub(r"[\s().+-]", "", value)
+        if not digits.isdigit() or not 6 <= len(digits) <= 15:
+            raise serializers.ValidationError("Enter a phone number in international format.")
+        if digits.startswith("0"):
+            raise serializers.ValidationError("Start with the country code, not 0.")
+        return digits
+
+
+class DeviceLoginCodeOutputSerializer(serializers.Serializer):
+    pair_code = serializers.CharField(
+        help_text="Enter it on the phone: Linked devices → Link with phone number."
+    )
+
+
+class DeviceStatusApi(APIView):
+    required_role = {"GET": VIEWER}
+
+    @extend_schema(
+        operation_id="devices_status",
+        summary="Ask the upstream for the device's state and store it",
+        responses={200: DeviceStatusOutputSerializer, **error_responses(404)},
+    )
+    def get(self, request: Request, device_id) -> Response:
+        device = device_from_request(request)
+        try:
+            lifecycle.device_status_refresh(device=device)
+            device.stale = False
+        except (UpstreamUnavailableError, UpstreamOutcomeUnknownError):
+            device.stale = True
+        return Response(DeviceStatusOutputSerializer(device).data)
+
+
+class DeviceLoginApi(APIView):
+    required_role = {"POST": ADMIN}
+
+    @extend_schema(
+        operation_id="devices_login",
+        summary="Start a QR login; returns the QR code as a PNG data URI with its expiry",
+        request=None,
+        responses={
+            200: DeviceLoginQROutputSerializer,
+            **_upstream_error_responses(409, 502, 503, 504),
+        },
+    )
+    def post(self, request: Request, device_id) -> Response:
+        qr = lifecycle.device_login_qr(device=device_from_request(request))
+        return Response(
+            {"qr_code": qr.data_uri, "expires_at": qr.expires_at, "expires_in": qr.duration_seconds}
+        )
+
+
+class DeviceLoginCodeApi(APIView):
+    required_role = {"POST": ADMIN}
+
+    @extend_schema(
+        operation_id="devices_login_code",
+        summary="Start a login by pairing code, entered on the phone",
+        request=DeviceLoginCodeInputSerializer,
+        responses={
+            200: DeviceLoginCodeOutputSerializer,
+            **error_responses(400),
+            **_upstream_error_responses(409, 502, 503, 504),
+        },
+    )
+    def post(self, request: Request, device_id) -> Response:
+        data = validated(DeviceLoginCodeInputSerializer, request.data)
+        pair = lifecycle.device_login_code(
+            device=device_from_request(request), phone=data["phone_number"]
+        )
+        return Response({"pair_code": pair.code})
+
+
+class DeviceLogoutApi(APIView):
+    required_role = {"POST": ADMIN}
+
+    @extend_schema(
+        operation_id="devices_logout",
+        summary="Log the WhatsApp account out (the device stays, ready to pair again)",
+        request=None,
+        responses={200: DeviceOutputSerializer, **_upstream_error_responses(502, 503, 504)},
+    )
+    def post(self, request: Request, device_id) -> Response:
+        device = lifecycle.device_logout(device=device_from_request(request))
+        return Response(DeviceOutputSerializer(device).data)
+
+
+class DeviceReconnectApi(APIView):
+    required_role = {"POST": ADMIN}
+
+    @extend_schema(
+        operation_id="devices_reconnect",
+        summary="Reconnect the device's WhatsApp session",
+        request=None,
+        responses={200: DeviceOutputSerializer, **_upstream_error_responses(409, 502, 503, 504)},
+    )
+    def post(self, request: Request, device_id) -> Response:
+        device = lifecycle.device_reconnect(device=device_from_request(request))
+        return Response(DeviceOutputSerializer(device).data)

@@ -1,0 +1,39 @@
+"""Sending through a device: the one door other apps (and staff's test sends) use.
+
+Messaging's outbox and pacing come with the messaging issue; this is the single upstream call
+they will build on.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from core.exceptions import ApplicationError
+from devices.models import Device
+from devices.upstream import upstream_client, upstream_errors
+from devices.whatsapp.types import SendResult, jid_for_phone
+
+logger = logging.getLogger(__name__)
+
+
+class InvalidRecipientError(ApplicationError):
+    code = "invalid_recipient"
+    status_code = 400
+    default_message = "The recipient is not a phone number in international format or a JID."
+
+
+def recipient_jid(to: str) -> str:
+    """`+55 11 91234-5678`, `5511912345678` or a JID -> a JID (400 for anything else)."""
+    try:
+        return jid_for_phone(to)
+    except ValueError:
+        raise InvalidRecipientError() from None
+
+
+def device_send_text(*, device: Device, to: str, text: str) -> SendResult:
+    """Send `text` to `to` now; returns the upstream's message id (409 if not logged in)."""
+    jid = recipient_jid(to)
+    with upstream_errors():
+        result = upstream_client().send_text(device.slot_id, jid, text)
+    logger.info("device %s sent message %s", device.pk, result.message_id)
+    return result
