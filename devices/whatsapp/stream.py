@@ -95,6 +95,7 @@ class WhatsAppEventStream:
         self.disconnects = 0
         self.refusals = 0
         self.junk_frames = 0
+        self._waiting_for_device = False
         self.last_delays: deque[float] = deque(maxlen=_DELAY_HISTORY)
 
     @classmethod
@@ -157,7 +158,11 @@ class WhatsAppEventStream:
                 if self._stopping.is_set():
                     break
                 logger.info("whatsapp socket closed; reconnecting")
-            if self._stopping.wait(self.next_delay()):
+            delay = self.next_delay()
+            # While the upstream only says "no device yet", keep the log quiet.
+            log = logger.debug if self._waiting_for_device else logger.info
+            log("whatsapp socket: reconnecting in %.3fs (attempt %d)", delay, self.attempt)
+            if self._stopping.wait(delay):
                 break
         logger.info("whatsapp socket stream stopped")
 
@@ -175,6 +180,7 @@ class WhatsAppEventStream:
         return urlunsplit(parts._replace(query=urlencode(query, quote_via=quote)))
 
     def _connect(self) -> websocket.WebSocket | None:
+        self._waiting_for_device = False
         ws = websocket.WebSocket(enable_multithread=True)
         # Publish the socket before checking the flag: a stop() that comes earlier is seen
         # here, one that comes later finds the socket and aborts it.
@@ -209,6 +215,7 @@ class WhatsAppEventStream:
         if exc.status_code in (400, 404) and any(c.encode() in body for c in _WAITING_CODES):
             # The upstream has no device we can attach to yet: normal on a fresh install.
             logger.debug("whatsapp socket refused (HTTP %s): no device yet", exc.status_code)
+            self._waiting_for_device = True
         elif exc.status_code == 401:
             logger.error("whatsapp socket refused: HTTP 401, check WHATSAPP_API_USER/PASSWORD")
         else:

@@ -1,5 +1,6 @@
 """`manage.py listen_whatsapp` as a real process against the sandbox, with a real worker."""
 
+import re
 import signal
 import time
 from pathlib import Path
@@ -74,6 +75,12 @@ def test_listener_survives_50_drops_and_handles_events_after(sandbox, processes)
     assert time.monotonic() - started < 5
     assert listener.returncode == 0, output
     assert "stopped after" in output
+
+    # Full-jitter backoff: the waits grow with the drops, and never pass the cap.
+    delays = [float(d) for d in re.findall(r"reconnecting in ([0-9.]+)s", output)]
+    assert len(delays) >= 50
+    assert max(delays) <= 0.2
+    assert max(delays[25:50]) > max(delays[:3])
 
 
 def test_listener_waits_quietly_while_the_upstream_has_no_device(sandbox, processes):
