@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import exceptions, pagination, serializers
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -109,3 +110,48 @@ def validated(serializer_class: type[serializers.Serializer], data: Any, **kwarg
     serializer = serializer_class(data=data, **kwargs)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
+
+
+# ---- OpenAPI: the error shape, documented once for every route ----------------------------
+
+ErrorOutputSerializer = inline_serializer(
+    "ErrorOutput",
+    fields={
+        "code": serializers.CharField(),
+        "message": serializers.CharField(),
+        "errors": serializers.DictField(required=False),
+    },
+)
+
+ERROR_DESCRIPTIONS = {
+    400: "invalid input (`validation_error`, or a specific code)",
+    401: "no or bad credentials (`not_authenticated`, `authentication_failed`)",
+    403: "role too low on a visible device, or an API key on a user-only route",
+    404: "no such object, or one the caller cannot see",
+    409: "state conflict (e.g. `last_owner`, `device_already_logged_in`)",
+    413: "`payload_too_large`",
+    429: "throttled",
+    502: "`upstream_rejected`: the WhatsApp server refused the request",
+    503: "`upstream_unavailable`: the WhatsApp server cannot be reached",
+    504: "`upstream_timeout`: no answer in time; the outcome is unknown",
+}
+
+
+def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
+    """401 and 429 always, and the other statuses a route can answer with the error shape."""
+    return {
+        code: OpenApiResponse(ErrorOutputSerializer, description=ERROR_DESCRIPTIONS[code])
+        for code in sorted({401, 429, *codes})
+    }
+
+
+class PaginatedListMixin:
+    """For an APIView with a list: cursor pagination, also in its OpenAPI schema."""
+
+    pagination_class = CursorPagination
+
+
+def paginated_response(request, view, queryset, serializer_class) -> Response:
+    paginator = view.pagination_class()
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    return paginator.get_paginated_response(serializer_class(page, many=True).data)

@@ -8,9 +8,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import validated
+from core.api import PaginatedListMixin, error_responses, paginated_response, validated
 from devices.access import OWNER, Actor, device_from_request
-from devices.api import PaginatedListMixin, error_responses, paginated_response
 from devices.api.serializers import (
     DeviceApiKeyCreatedOutputSerializer,
     DeviceApiKeyCreateInputSerializer,

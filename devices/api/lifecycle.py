@@ -9,31 +9,17 @@ from __future__ import annotations
 
 import re
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import validated
+from core.api import error_responses, validated
 from devices.access import ADMIN, VIEWER, device_from_request
-from devices.api import ErrorOutputSerializer, error_responses
 from devices.api.serializers import DeviceOutputSerializer
 from devices.errors import UpstreamOutcomeUnknownError, UpstreamUnavailableError
 from devices.services import lifecycle
-
-
-def _upstream_error_responses(*codes: int) -> dict:
-    descriptions = {
-        409: "`device_already_logged_in` / `device_not_logged_in`",
-        502: "`upstream_rejected`: the WhatsApp server refused the request",
-        503: "`upstream_unavailable`: the WhatsApp server cannot be reached",
-        504: "`upstream_timeout`: no answer in time; the outcome is unknown",
-    }
-    return {
-        **error_responses(403, 404),
-        **{c: OpenApiResponse(ErrorOutputSerializer, description=descriptions[c]) for c in codes},
-    }
 
 
 class DeviceStatusOutputSerializer(DeviceOutputSerializer):
@@ -102,7 +88,7 @@ class DeviceLoginApi(APIView):
         request=None,
         responses={
             200: DeviceLoginQROutputSerializer,
-            **_upstream_error_responses(409, 502, 503, 504),
+            **error_responses(403, 404, 409, 502, 503, 504),
         },
     )
     def post(self, request: Request, device_id) -> Response:
@@ -121,8 +107,7 @@ class DeviceLoginCodeApi(APIView):
         request=DeviceLoginCodeInputSerializer,
         responses={
             200: DeviceLoginCodeOutputSerializer,
-            **error_responses(400),
-            **_upstream_error_responses(409, 502, 503, 504),
+            **error_responses(400, 403, 404, 409, 502, 503, 504),
         },
     )
     def post(self, request: Request, device_id) -> Response:
@@ -140,7 +125,7 @@ class DeviceLogoutApi(APIView):
         operation_id="devices_logout",
         summary="Log the WhatsApp account out (the device stays, ready to pair again)",
         request=None,
-        responses={200: DeviceOutputSerializer, **_upstream_error_responses(502, 503, 504)},
+        responses={200: DeviceOutputSerializer, **error_responses(403, 404, 502, 503, 504)},
     )
     def post(self, request: Request, device_id) -> Response:
         device = lifecycle.device_logout(device=device_from_request(request))
@@ -154,7 +139,7 @@ class DeviceReconnectApi(APIView):
         operation_id="devices_reconnect",
         summary="Reconnect the device's WhatsApp session",
         request=None,
-        responses={200: DeviceOutputSerializer, **_upstream_error_responses(409, 502, 503, 504)},
+        responses={200: DeviceOutputSerializer, **error_responses(403, 404, 409, 502, 503, 504)},
     )
     def post(self, request: Request, device_id) -> Response:
         device = lifecycle.device_reconnect(device=device_from_request(request))

@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import validated
+from core.api import PaginatedListMixin, error_responses, paginated_response, validated
 from devices.access import (
     OWNER,
     USER,
@@ -18,7 +18,6 @@ from devices.access import (
     device_get_for_actor,
     devices_visible_to,
 )
-from devices.api import PaginatedListMixin, error_responses, paginated_response
 from devices.api.serializers import (
     DeviceMemberCreateInputSerializer,
     DeviceMemberOutputSerializer,
