@@ -249,6 +249,10 @@ WHATSAPP_WEBHOOK_SECRET = env.str("WHATSAPP_WEBHOOK_SECRET", default="secret")
 WHATSAPP_WEBHOOK_URL = env.str(
     "WHATSAPP_WEBHOOK_URL", default="http://127.0.0.1:8000/api/v1/webhooks/whatsapp"
 )
+# Seconds. Sends wait longer than GOWA's own 45 s request budget (CONTRACT §2.1, §10).
+WHATSAPP_CONNECT_TIMEOUT = env.float("WHATSAPP_CONNECT_TIMEOUT", default=3.05)
+WHATSAPP_READ_TIMEOUT = env.float("WHATSAPP_READ_TIMEOUT", default=15.0)
+WHATSAPP_SEND_TIMEOUT = env.float("WHATSAPP_SEND_TIMEOUT", default=50.0)
 
 # IDENTITY PROVIDER (Logto, OIDC)
 # https://docs.logto.io/authorization/validate-access-tokens
