@@ -13,6 +13,7 @@ RUN pip install -r requirements.txt
 COPY . .
 # collectstatic needs settings but no real secret or services.
 RUN SECRET_KEY=build-only-$(python -c 'import secrets; print(secrets.token_urlsafe(50))') \
+    WHATSAPP_WEBHOOK_SECRET=build-only-webhook-secret \
     ALLOWED_HOSTS=build python manage.py collectstatic --noinput --verbosity 0
 USER app
 EXPOSE 8000

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
+from accounts.claims import subject_is_valid
 from accounts.models import User
 from accounts.services import user_get_or_create_from_claims
 
 
 class LogtoAdminOIDCBackend(OIDCAuthenticationBackend):
     def verify_claims(self, claims) -> bool:
-        return isinstance(claims.get("sub"), str) and bool(claims["sub"])
+        return subject_is_valid(claims.get("sub"))
 
     def filter_users_by_claims(self, claims):
         return User.objects.filter(oidc_subject=claims["sub"])

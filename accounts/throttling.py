@@ -3,8 +3,9 @@
 - `CallerRateThrottle`: every authenticated request, per dashboard user (rate `user`) or per
   API key (rate `api_key`).
 - `ScopedCallerThrottle`: an extra budget for one view's writes (`throttle_scope = "<rate>"`).
-- Failed authentication, per client address (rate `auth_failure`): while an address is over
-  it, every credential it presents is refused with 429 before being checked.
+- Failed authentication, per client address (rate `auth_failure`; see `client_address`):
+  while an address is over it, every credential it presents is refused with 429 before being
+  checked.
 
 Rates are read from `REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]` on each request (not when the
 class is imported, as DRF's own throttles do), so a settings change applies at once.
@@ -79,8 +80,17 @@ def _failure_window(request) -> tuple[str, int, int] | None:
         return None
     limit, duration = CallerRateThrottle().parse_rate(rate)
     window = int(time.time() // duration)
-    ident = BaseThrottle().get_ident(request)
-    return f"throttle:auth_failure:{ident}:{window}", limit, duration
+    return f"throttle:auth_failure:{client_address(request)}:{window}", limit, duration
+
+
+def client_address(request) -> str:
+    """The address failures are counted against: REMOTE_ADDR, or behind NUM_PROXIES trusted
+    proxies the one they saw (DRF's `get_ident`). Never a raw X-Forwarded-For, which the
+    client writes itself: rotating it would escape the limit, naming another address would
+    lock that one out. (DRF's `get_ident` uses the raw header when NUM_PROXIES is None.)"""
+    if not api_settings.NUM_PROXIES:
+        return request.META.get("REMOTE_ADDR") or ""
+    return BaseThrottle().get_ident(request)
 
 
 def auth_failures_check(request) -> None:

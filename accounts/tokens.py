@@ -11,6 +11,7 @@ from typing import Any
 import jwt
 from django.conf import settings
 
+from accounts.claims import subject_is_valid
 from accounts.jwks import KeySetUnavailable, SigningKeyNotFound, signing_key
 
 # The asymmetric algorithms a token may be signed with; `none` and HS* are never accepted,
@@ -69,6 +70,8 @@ def access_token_verify(token: str) -> dict[str, Any]:
         )
     except (jwt.PyJWTError, ValueError, TypeError) as exc:
         raise InvalidToken from exc
-    if not isinstance(claims.get("sub"), str) or not claims["sub"].strip():
+    # A subject no user can be stored under (too long, NUL, lone surrogate, blank) is refused
+    # like any other bad token: the database would otherwise answer 500.
+    if not subject_is_valid(claims.get("sub")):
         raise InvalidToken
     return claims

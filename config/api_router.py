@@ -42,3 +42,8 @@ urlpatterns = [
     path("", include("accounts.api.urls")),
     path("", include("devices.api.urls")),
 ]
+
+
+@extend_schema(exclude=True)
+class ApiRootBareApi(ApiRootApi):
+    """The same root at `/api/v1` without the slash; documented once, at `/api/v1/`."""

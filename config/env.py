@@ -22,7 +22,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 # Every variable the platform reads; `.env.example` lists the same set.
 VARIABLES = (
     "DJANGO_SETTINGS_MODULE", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS",
-    "API_DOCS", "LOG_LEVEL", "VAR_DIR",
+    "API_DOCS", "LOG_LEVEL", "VAR_DIR", "NUM_PROXIES",
     "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS",
     "SECURE_HSTS_PRELOAD",
     "DATABASE_URL", "DATABASE_CONN_MAX_AGE", "DATABASE_CONNECT_TIMEOUT",
@@ -127,7 +127,8 @@ def sqlite_database(path: Path) -> dict:
             "transaction_mode": "IMMEDIATE",
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         },
-        "TEST": {"NAME": str(path.with_name("test-" + path.name))},
+        # One test database per run: two runs at once must not share (and delete) one file.
+        "TEST": {"NAME": str(path.with_name(f"test-{os.getpid()}-{path.name}"))},
     }
 
 

@@ -7,6 +7,7 @@ from drf_spectacular.views import (
     SpectacularSwaggerView,
 )
 
+from config.api_router import ApiRootBareApi
 from core.views import healthz, readyz
 
 admin.site.site_header = "WhatsApp Platform"
@@ -17,6 +18,9 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     path("admin/", admin.site.urls),
+    # The root also without its slash: APPEND_SLASH cannot redirect a POST, and in DEBUG it
+    # raises instead of answering.
+    path("api/v1", ApiRootBareApi.as_view(), name="api-root-bare"),
     path("api/v1/", include("config.api_router")),
 ]
 
@@ -32,5 +36,6 @@ if settings.DEBUG or settings.API_DOCS:
         path("api/redoc", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     ]
 
+handler400 = "core.api.handler400"
 handler404 = "core.api.handler404"
 handler500 = "core.api.handler500"

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import exceptions, pagination, serializers
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, PayloadTooLargeError
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +44,8 @@ def error_body(code: str, message: str, errors: Any = None) -> dict[str, Any]:
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     """Give every error the API's one shape: `{"code", "message", "errors"?}`."""
+    if isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLargeError()
     if isinstance(exc, ApplicationError):
         set_rollback()
         return Response(error_body(exc.code, exc.message, exc.errors), status=exc.status_code)
@@ -88,6 +93,19 @@ def handler404(request, exception=None):
     return page_not_found(request, exception)
 
 
+def handler400(request, exception=None):
+    """Requests Django refuses before any view (too large, too many fields): JSON under /api/."""
+    if request.path.startswith("/api/"):
+        if isinstance(exception, RequestDataTooBig):
+            return json_error_response(
+                request, PayloadTooLargeError.code, PayloadTooLargeError.default_message, 413
+            )
+        return json_error_response(request, "bad_request", "The request is malformed.", 400)
+    from django.views.defaults import bad_request
+
+    return bad_request(request, exception)
+
+
 def handler500(request):
     if request.path.startswith("/api/"):
         return json_error_response(request, "server_error", "Internal server error.", 500)
@@ -96,13 +114,47 @@ def handler500(request):
     return server_error(request)
 
 
+class InvalidCursorError(ApplicationError):
+    code = "invalid_cursor"
+    status_code = 400
+    default_message = "The cursor is not one this list gave out."
+
+
 class CursorPagination(pagination.CursorPagination):
-    """Newest first; `?limit=` up to 100; opaque `?cursor=`."""
+    """Newest first; `?limit=` up to 100; opaque `?cursor=`.
+
+    The cursor is client-controlled (base64 of a query string): its position, a `created_at`
+    timestamp, is checked before it reaches the database, where an out-of-range date or time
+    zone would fail as a 500.
+    """
 
     page_size = 50
     page_size_query_param = "limit"
     max_page_size = 100
     ordering = ("-created_at", "-id")
+
+    def decode_cursor(self, request):
+        try:
+            cursor = super().decode_cursor(request)
+        except exceptions.NotFound:
+            raise InvalidCursorError() from None
+        if cursor is None or cursor.position is None:
+            return cursor
+        return cursor._replace(position=_cursor_position(cursor.position))
+
+
+def _cursor_position(position: str) -> str:
+    """The position as a UTC ISO timestamp, or InvalidCursorError."""
+    try:
+        moment = parse_datetime(position)
+        if moment is None or moment.tzinfo is None:
+            raise ValueError(position)
+        moment = moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise InvalidCursorError() from None
+    if not 1970 <= moment.year <= 9000:
+        raise InvalidCursorError()
+    return moment.isoformat()
 
 
 def validated(serializer_class: type[serializers.Serializer], data: Any, **kwargs) -> dict:

@@ -200,8 +200,13 @@ class DeviceAccessPermission(BasePermission):
     def has_permission(self, request, view) -> bool:
         if request.user is None or not request.user.is_authenticated:
             return False  # DRF answers 401 not_authenticated
-        if request.method == "OPTIONS" or not hasattr(view, request.method.lower()):
-            return True  # DRF answers 405
+        method = request.method.lower()
+        if method == "options" or method not in view.http_method_names or not hasattr(
+            view, method
+        ):
+            # DRF answers 405. Only real HTTP handlers count: `hasattr` alone would take a
+            # method named after any view attribute (DISPATCH, SETUP…) for one.
+            return True
         requirement = requirement_for(view, request)
         if requirement is None:
             raise ImproperlyConfigured(

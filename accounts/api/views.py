@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.serializers import UserMeOutputSerializer
+from core.api import error_responses
 
 
 class UserMeApi(APIView):
@@ -15,7 +16,7 @@ class UserMeApi(APIView):
     @extend_schema(
         operation_id="users_me_retrieve",
         summary="The signed-in user",
-        responses={200: UserMeOutputSerializer},
+        responses={200: UserMeOutputSerializer, **error_responses(403)},
     )
     def get(self, request: Request) -> Response:
         return Response(UserMeOutputSerializer(request.user).data)

@@ -192,12 +192,16 @@ REST_FRAMEWORK = {
     # Each view declares the role each method needs (`required_role`; devices/access.py).
     "DEFAULT_PERMISSION_CLASSES": ["devices.access.DeviceAccessPermission"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "core.api.CursorPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "UNAUTHENTICATED_USER": None,
+    # Client addresses for throttling: 0 trusts no X-Forwarded-For (a client could forge it);
+    # behind N trusted proxies set NUM_PROXIES=N.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
+    # Bodies are parsed by core's strict JSON parser (no NaN, no lone surrogates, bounded depth).
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.StrictJSONParser"],
     # OPTIONS answers 405: no metadata about a route before its access check.
     "DEFAULT_METADATA_CLASS": None,
     # THROTTLING (accounts/throttling.py), counted in the cache (Redis when REDIS_URL is set).

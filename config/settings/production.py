@@ -13,6 +13,13 @@ if len(_secret) < 50 or _secret.startswith("django-insecure") or len(set(_secret
         "(python -c 'import secrets; print(secrets.token_urlsafe(50))')"
     )
 SECRET_KEY = _secret
+# GOWA's default global webhook secret is "secret": anyone could sign events with it.
+_webhook_secret = env.str("WHATSAPP_WEBHOOK_SECRET", default="")
+if len(_webhook_secret) < 16 or _webhook_secret == "secret":  # noqa: S105 - the default we refuse
+    raise ConfigError(
+        "WHATSAPP_WEBHOOK_SECRET is missing or weak: set 16+ random characters, the same as "
+        "the upstream's global webhook secret"
+    )
 if not env.list("ALLOWED_HOSTS", default=[]):
     raise ConfigError("ALLOWED_HOSTS is missing: list the host names the web process serves")
 

@@ -48,7 +48,8 @@ class DeviceLoginCodeInputSerializer(serializers.Serializer):
 
     def validate_phone_number(self, value: str) -> str:
         digits = re.sub(r"[\s().+-]", "", value)
-        if not digits.isdigit() or not 6 <= len(digits) <= 15:
+        # ASCII digits only: str.isdigit() would take "²" or Arabic-Indic digits.
+        if not re.fullmatch(r"[0-9]{6,15}", digits):
             raise serializers.ValidationError("Enter a phone number in international format.")
         if digits.startswith("0"):
             raise serializers.ValidationError("Start with the country code, not 0.")

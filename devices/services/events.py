@@ -15,6 +15,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
+from core.jsonsafe import sanitize
 from devices.models import Device, UpstreamEvent
 from devices.whatsapp.types import bare_jid
 
@@ -26,7 +27,8 @@ _ID_FIELDS = ("id", "deleted_message_id", "call_id")
 
 def event_dedupe_key(*, account: str, session_id: str, event: str, payload: Mapping) -> str:
     if event == "message.ack":
-        ids = ",".join(sorted(str(i) for i in payload.get("ids") or []))
+        ids = payload.get("ids")
+        ids = ",".join(sorted(str(i) for i in ids)) if isinstance(ids, list) else str(ids or "")
         basis = f"{ids}|{payload.get('receipt_type', '')}|{payload.get('from', '')}"
     else:
         basis = next((str(payload[f]) for f in _ID_FIELDS if payload.get(f)), "")
@@ -52,7 +54,12 @@ def device_for_event(*, account_jid: str, session_id: str) -> Device | None:
 def upstream_event_record(
     *, source: str, envelope: Mapping[str, Any]
 ) -> tuple[UpstreamEvent, bool]:
-    """Store the event unless it was stored before; return it and whether it is new."""
+    """Store the event unless it was stored before; return it and whether it is new.
+
+    Whatever arrives is kept: text the database cannot hold (NUL, unpaired surrogates) and
+    non-finite numbers are replaced, not refused.
+    """
+    envelope = sanitize(envelope)
     event = str(envelope.get("event") or "unknown")[:60]
     account = str(envelope.get("device_id") or "")
     session_id = str(envelope.get("session_id") or "")

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from devices.errors import DeviceNotLoggedInError
 from devices.models import Device
 from devices.upstream import upstream_client, upstream_errors
 from devices.whatsapp.errors import DeviceNotFound
@@ -136,6 +137,9 @@ def device_logout(*, device: Device) -> Device:
 
 
 def device_reconnect(*, device: Device) -> Device:
+    """Reconnect a paired session; a device never logged in (or logged out) has none: 409."""
+    if device.state in (State.CREATED, State.LOGGED_OUT):
+        raise DeviceNotLoggedInError()
     with upstream_errors():
         upstream_client().device_reconnect(device.slot_id)
     return device_status_refresh(device=device)

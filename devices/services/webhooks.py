@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 
 from core.exceptions import ApplicationError
+from core.jsonsafe import sanitize
 from devices.models import UpstreamEvent
 from devices.services.events import device_for_event, upstream_event_record
 from devices.whatsapp.signing import verify
@@ -26,18 +27,29 @@ class WebhookPayloadError(ApplicationError):
     default_message = "The webhook body is not an upstream event."
 
 
-def _candidate_secrets(envelope: Mapping[str, Any] | None) -> list[str]:
-    """The device's own secret when the event names a known device, then the global one."""
-    secrets = []
+def _secret_for(envelope: Mapping[str, Any] | None) -> str:
+    """The secret that must sign this event: the named device's own, else the global one.
+
+    A known device's events verify only with that device's secret, so the global secret (which
+    GOWA defaults to "secret") can never speak for another tenant's device.
+    """
     if envelope is not None:
         device = device_for_event(
             account_jid=str(envelope.get("device_id") or ""),
             session_id=str(envelope.get("session_id") or ""),
         )
         if device is not None:
-            secrets.append(device.webhook_secret)
-    secrets.append(settings.WHATSAPP_WEBHOOK_SECRET)
-    return secrets
+            return device.webhook_secret
+    return settings.WHATSAPP_WEBHOOK_SECRET
+
+
+def _parse(body: bytes) -> dict[str, Any] | None:
+    """The envelope as a storable dict, or None when the body is not a JSON object."""
+    try:
+        envelope = json.loads(body)
+    except (ValueError, RecursionError):  # malformed, not UTF-8, or nested absurdly deep
+        return None
+    return sanitize(envelope) if isinstance(envelope, dict) else None
 
 
 def webhook_receive(*, body: bytes, signature: str | None) -> tuple[UpstreamEvent, bool]:
@@ -46,13 +58,8 @@ def webhook_receive(*, body: bytes, signature: str | None) -> tuple[UpstreamEven
     The body is parsed only to find whose secret signs it; the HMAC is always checked over the
     raw bytes (re-serialised JSON would not reproduce GOWA's signature).
     """
-    try:
-        envelope = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        envelope = None
-    if not isinstance(envelope, dict):
-        envelope = None
-    if not any(verify(secret, body, signature) for secret in _candidate_secrets(envelope)):
+    envelope = _parse(body)
+    if not verify(_secret_for(envelope), body, signature):
         raise WebhookSignatureError()
     if envelope is None or not isinstance(envelope.get("event"), str):
         raise WebhookPayloadError()

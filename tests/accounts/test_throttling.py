@@ -1,12 +1,21 @@
 """Request budgets per dashboard user and per API key, counted in the shared cache."""
 
+import secrets
+
 import pytest
 from django.core.cache import cache
 from factories.accounts import UserFactory
 from factories.devices import DeviceFactory, api_key_for
 from identity_provider import bearer
+from rest_framework.test import APIClient
 
 pytestmark = pytest.mark.django_db
+
+
+def _address() -> str:
+    """A fresh client address: failure counts live in the shared cache (Redis in CI) for a
+    minute, across tests and test runs."""
+    return "10." + ".".join(str(secrets.randbelow(250) + 1) for _ in range(3))
 
 
 def _fresh_budgets(*users) -> None:
@@ -74,3 +83,66 @@ def test_linking_by_api_key_has_a_budget_of_its_own(api_client, identity_provide
     )
     assert response.status_code == 429
     assert api_client.get("/api/v1/users/me/devices", **headers).status_code == 200
+
+
+@pytest.fixture
+def failure_limit(settings):
+    """Three failed authentications per address per minute; X-Forwarded-For is not trusted."""
+
+    def set_proxies(num_proxies):
+        settings.REST_FRAMEWORK = {
+            **settings.REST_FRAMEWORK,
+            "NUM_PROXIES": num_proxies,
+            "DEFAULT_THROTTLE_RATES": {
+                **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+                "auth_failure": "3/min",
+            },
+        }
+
+    set_proxies(0)
+    return set_proxies
+
+
+@pytest.mark.parametrize("num_proxies", [0, None])
+def test_a_rotating_x_forwarded_for_neither_escapes_nor_locks_out(
+    api_client, identity_provider, failure_limit, num_proxies
+):
+    """The failed-authentication budget counts REMOTE_ADDR (with no trusted proxy): a client
+    that forges a new X-Forwarded-For per request is still stopped, and the addresses it names
+    (here the victim's) are not charged. DRF itself would use a raw X-Forwarded-For with
+    NUM_PROXIES None; the budget must not."""
+    failure_limit(num_proxies)
+    attacker_address, victim_address = _address(), _address()
+    attacker = APIClient(REMOTE_ADDR=attacker_address)
+    victim = APIClient(REMOTE_ADDR=victim_address)
+    token = identity_provider.token()
+    for _ in range(3):
+        for forged in (_address(), victim_address, f"{victim_address}, {_address()}"):
+            attacker.credentials(HTTP_AUTHORIZATION="Bearer garbage", HTTP_X_FORWARDED_FOR=forged)
+            assert attacker.get("/api/v1/users/me").status_code in (401, 429)
+    attacker.credentials(HTTP_AUTHORIZATION="Bearer " + token, HTTP_X_FORWARDED_FOR=_address())
+    assert attacker.get("/api/v1/users/me").status_code == 429
+    victim.credentials(HTTP_AUTHORIZATION="Bearer " + token, HTTP_X_FORWARDED_FOR=attacker_address)
+    assert victim.get("/api/v1/users/me").status_code == 200
+    response = api_client.get("/api/v1/users/me", HTTP_AUTHORIZATION="Bearer " + token)
+    assert response.status_code == 200
+
+
+def test_behind_one_trusted_proxy_the_proxy_given_address_is_counted(
+    identity_provider, failure_limit
+):
+    """With NUM_PROXIES = 1 the proxy appends the real client address: that is the one counted."""
+    failure_limit(1)
+    proxy = APIClient(REMOTE_ADDR=_address())
+    client_address, other_address = _address(), _address()
+    token = identity_provider.token()
+    for _ in range(3):
+        proxy.credentials(
+            HTTP_AUTHORIZATION="Bearer garbage",
+            HTTP_X_FORWARDED_FOR=f"{_address()}, {client_address}",
+        )
+        assert proxy.get("/api/v1/users/me").status_code == 401
+    proxy.credentials(HTTP_AUTHORIZATION="Bearer " + token, HTTP_X_FORWARDED_FOR=client_address)
+    assert proxy.get("/api/v1/users/me").status_code == 429
+    proxy.credentials(HTTP_AUTHORIZATION="Bearer " + token, HTTP_X_FORWARDED_FOR=other_address)
+    assert proxy.get("/api/v1/users/me").status_code == 200

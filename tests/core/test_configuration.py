@@ -41,11 +41,25 @@ def test_production_refuses_a_missing_or_weak_secret_key(secret):
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize("secret", [None, "secret", "short"])
+def test_production_refuses_the_default_or_a_weak_webhook_secret(secret):
+    env = project_env(
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="platform.example",
+        WHATSAPP_WEBHOOK_SECRET=secret,
+    )
+    result = run_manage("check", env=env)
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("configuration error: WHATSAPP_WEBHOOK_SECRET")
+
+
 def test_production_settings_pass_check_deploy():
     env = project_env(
         DJANGO_SETTINGS_MODULE="config.settings.production",
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="platform.example",
+        WHATSAPP_WEBHOOK_SECRET=secrets.token_urlsafe(24),
     )
     result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=env)
     assert result.returncode == 0, result.stdout + result.stderr

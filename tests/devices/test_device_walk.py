@@ -86,10 +86,13 @@ def test_status_falls_back_to_the_stored_state_marked_stale(
     status = api_client.get(f"/api/v1/devices/{device_id}/status")
     assert status.status_code == 200
     assert (status.json()["state"], status.json()["stale"]) == ("created", True)
-    for action in ("login", "logout", "reconnect"):
+    for action in ("login", "logout"):
         response = api_client.post(f"/api/v1/devices/{device_id}/{action}")
         assert response.status_code == 503
         assert response.json()["code"] == "upstream_unavailable"
+    # Nothing to reconnect on a device that never logged in: known without asking.
+    response = api_client.post(f"/api/v1/devices/{device_id}/reconnect")
+    assert (response.status_code, response.json()["code"]) == (409, "device_not_logged_in")
 
 
 def test_pairing_code_login_validates_the_phone(api_client, identity_provider, sandbox):
