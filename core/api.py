@@ -176,7 +176,8 @@ ErrorOutputSerializer = inline_serializer(
 )
 
 ERROR_DESCRIPTIONS = {
-    400: "invalid input (`validation_error`, or a specific code)",
+    400: "invalid input (`validation_error`, `malformed_request`, `invalid_cursor`, or a "
+    "specific code)",
     401: "no or bad credentials (`not_authenticated`, `authentication_failed`)",
     403: "role too low on a visible device, or an API key on a user-only route",
     404: "no such object, or one the caller cannot see",

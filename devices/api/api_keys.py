@@ -25,7 +25,7 @@ class DeviceApiKeyListCreateApi(PaginatedListMixin, APIView):
     @extend_schema(
         operation_id="devices_api_keys_list",
         summary="API keys of a device, revoked ones included (owner); prefixes only",
-        responses={200: DeviceApiKeyOutputSerializer(many=True), **error_responses(403, 404)},
+        responses={200: DeviceApiKeyOutputSerializer(many=True), **error_responses(400, 403, 404)},
     )
     def get(self, request: Request, device_id) -> Response:
         keys = api_key_list(device=device_from_request(request))

@@ -34,7 +34,7 @@ class DeviceListCreateApi(PaginatedListMixin, APIView):
     @extend_schema(
         operation_id="devices_list",
         summary="Devices the caller can see (an API key: its own device)",
-        responses={200: DeviceOutputSerializer(many=True), **error_responses()},
+        responses={200: DeviceOutputSerializer(many=True), **error_responses(400)},
     )
     def get(self, request: Request) -> Response:
         devices = devices_visible_to(actor=Actor.from_request(request))

@@ -40,7 +40,7 @@ class DeviceMemberListCreateApi(PaginatedListMixin, APIView):
     @extend_schema(
         operation_id="devices_members_list",
         summary="Members of a device (owner)",
-        responses={200: DeviceMemberOutputSerializer(many=True), **error_responses(403, 404)},
+        responses={200: DeviceMemberOutputSerializer(many=True), **error_responses(400, 403, 404)},
     )
     def get(self, request: Request, device_id) -> Response:
         members = member_list(device=device_from_request(request))
@@ -94,7 +94,7 @@ class UserDeviceListLinkApi(PaginatedListMixin, APIView):
     @extend_schema(
         operation_id="users_me_devices_list",
         summary="The caller's devices, with the caller's role on each",
-        responses={200: DeviceOutputSerializer(many=True), **error_responses(403)},
+        responses={200: DeviceOutputSerializer(many=True), **error_responses(400, 403)},
     )
     def get(self, request: Request) -> Response:
         devices = devices_visible_to(actor=Actor.from_request(request))
