@@ -10,7 +10,7 @@ from django.conf import settings
 
 from core.exceptions import ApplicationError
 from core.jsonsafe import sanitize
-from devices.models import UpstreamEvent
+from devices.models import Device, UpstreamEvent
 from devices.services.events import device_for_event, upstream_event_record
 from devices.whatsapp.signing import verify
 
@@ -27,8 +27,9 @@ class WebhookPayloadError(ApplicationError):
     default_message = "The webhook body is not an upstream event."
 
 
-def _secret_for(envelope: Mapping[str, Any] | None) -> str:
-    """The secret that must sign this event: the named device's own, else the global one.
+def _signer(envelope: Mapping[str, Any] | None) -> tuple[Device | None, str]:
+    """The device the event names and the secret that must sign it: that device's own, else
+    the global one.
 
     A known device's events verify only with that device's secret, so the global secret (which
     GOWA defaults to "secret") can never speak for another tenant's device.
@@ -39,8 +40,8 @@ def _secret_for(envelope: Mapping[str, Any] | None) -> str:
             session_id=str(envelope.get("session_id") or ""),
         )
         if device is not None:
-            return device.webhook_secret
-    return settings.WHATSAPP_WEBHOOK_SECRET
+            return device, device.webhook_secret
+    return None, settings.WHATSAPP_WEBHOOK_SECRET
 
 
 def _parse(body: bytes) -> dict[str, Any] | None:
@@ -59,8 +60,11 @@ def webhook_receive(*, body: bytes, signature: str | None) -> tuple[UpstreamEven
     raw bytes (re-serialised JSON would not reproduce GOWA's signature).
     """
     envelope = _parse(body)
-    if not verify(_secret_for(envelope), body, signature):
+    device, secret = _signer(envelope)
+    if not verify(secret, body, signature):
         raise WebhookSignatureError()
     if envelope is None or not isinstance(envelope.get("event"), str):
         raise WebhookPayloadError()
-    return upstream_event_record(source=UpstreamEvent.Source.WEBHOOK, envelope=envelope)
+    return upstream_event_record(
+        source=UpstreamEvent.Source.WEBHOOK, envelope=envelope, device=device
+    )
