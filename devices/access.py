@@ -4,7 +4,7 @@ A caller (`Actor`) is a dashboard user (Logto JWT) or a device API key (`X-API-K
 see the devices they are members of, with their membership's role; a key sees only its own
 device, as an admin (full key) or a viewer (read-only key), never as an owner.
 
-How a view declares and gets access (PRODUCT.md §6):
+How a view declares and gets access (the roles table of the README's API section):
 
     class DeviceDetailApi(APIView):
         required_role = {"GET": VIEWER, "PATCH": ADMIN, "DELETE": OWNER}

@@ -1,11 +1,12 @@
-"""Every API route, for every kind of caller, gets exactly what PRODUCT.md §6 allows.
+"""Every API route, for every kind of caller, gets exactly what the access rules allow.
 
 Routes are found by walking the URL configuration, so a new route is tested without editing
 this file: its roles come from the view's `required_role` (devices/access.py), which must exist
-for every method, and must obey §6 (reads open to viewers, read-only keys never write, members
-and API keys and deleting a device for owners only); routes the product names have their roles
-pinned in POLICY. Path parameters are filled from PATH_PARAMS and bodies from BODIES; a route
-with a new kind of path parameter fails loudly until an entry is added.
+for every method, and must obey the access rules (README, API: reads open to viewers, read-only
+keys never write, members and API keys and deleting a device for owners only); routes the
+product names have their roles pinned in POLICY. Path parameters are filled from PATH_PARAMS
+and bodies from BODIES; a route with a new kind of path parameter fails loudly until an entry
+is added.
 
 Outcomes: anonymous 401; a caller that cannot see the target device 404; one that sees it
 with too low a role (or an API key on a user-only route) 403; an allowed caller anything but
@@ -44,7 +45,7 @@ EXEMPT = {
     "api/v1/": "the API root: public, names the version and the docs",
     "api/v1/webhooks/whatsapp": "called by the upstream, authenticated by its HMAC signature",
 }
-# The roles PRODUCT.md §5/§6 give the routes it names (path pattern, method) -> required_role.
+# The roles the product gives the routes it names (path pattern, method) -> required_role.
 # Routes of later issues are listed ahead; entries for routes that do not exist are unused.
 POLICY = {
     ("users/me", "GET"): "user",
@@ -69,7 +70,7 @@ POLICY = {
     ("devices/<device_id>/logout", "POST"): "admin",
     ("devices/<device_id>/reconnect", "POST"): "admin",
 }
-# §6: "members, API keys, delete the device" are the owner's alone.
+# The access rules: "members, API keys, delete the device" are the owner's alone.
 OWNER_ONLY = re.compile(r"^devices/<device_id>/(members|api-keys)(/|$)")
 METHODS = ("get", "post", "put", "patch", "delete")
 
@@ -313,7 +314,7 @@ def test_every_declaration_obeys_section_6(route):
     requirement = requirement_for(route.view, route.method)
     key = (route.pattern, route.method)
     if key in POLICY:
-        assert declared == POLICY[key], f"{route}: declared {declared!r}, §6 says {POLICY[key]!r}"
+        assert declared == POLICY[key], f"{route}: declared {declared!r}, expected {POLICY[key]!r}"
     if OWNER_ONLY.match(route.pattern) or key == ("devices/<device_id>", "DELETE"):
         assert declared == "owner", f"{route}: owners only"
     elif route.method == "GET":

@@ -242,7 +242,7 @@ SPECTACULAR_SETTINGS = {
 }
 API_DOCS = env.bool("API_DOCS", default=False)
 
-# UPSTREAM WHATSAPP SERVER (GOWA contract: shared/upstream/CONTRACT.md)
+# UPSTREAM WHATSAPP SERVER (GOWA contract: docs/upstream/CONTRACT.md)
 # Include GOWA's base path, if any (APP_BASE_PATH); no trailing slash.
 WHATSAPP_API_URL = (
     optional_url("WHATSAPP_API_URL", schemes=("http", "https")) or "http://127.0.0.1:3000"

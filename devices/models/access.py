@@ -23,7 +23,7 @@ ROLE_RANK: dict[str, int] = {Role.VIEWER: 1, Role.ADMIN: 2, Role.OWNER: 3}
 
 
 class DeviceMembership(TimeStampedModel):
-    """A dashboard user's role on one device (PRODUCT.md §6)."""
+    """A dashboard user's role on one device: viewer reads, admin operates, owner manages."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(

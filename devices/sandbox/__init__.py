@@ -1,6 +1,6 @@
 """A stand-in for the upstream WhatsApp API server (GOWA), for development and tests.
 
-It speaks the contract in `shared/upstream/CONTRACT.md`: Basic-auth REST (`/devices…`, `/app/…`,
+It speaks the contract in `docs/upstream/CONTRACT.md`: Basic-auth REST (`/devices…`, `/app/…`,
 `/send/…`, `/message/{id}/…`, `/user/check|info`), the `/ws` lifecycle socket, and HMAC-signed
 webhooks with GOWA's envelope. State is in memory. A control API under `/_sandbox` (no auth)
 plays the phone side (scan a QR, receive messages and receipts, unlink) and injects faults.

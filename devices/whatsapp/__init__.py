@@ -1,4 +1,4 @@
-"""Client for the upstream WhatsApp API server (GOWA; see shared/upstream/CONTRACT.md).
+"""Client for the upstream WhatsApp API server (GOWA; see docs/upstream/CONTRACT.md).
 
 - :class:`WhatsAppClient`: REST calls (devices, login, sends, message actions, users).
 - :class:`WhatsAppEventStream`: the ``/ws`` socket as an endless, reconnecting event iterator.

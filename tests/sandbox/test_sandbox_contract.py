@@ -21,7 +21,7 @@ from sandbox_helpers import ACCOUNT_PHONE, CONTACT_PHONE, Gowa
 
 from devices.sandbox import SandboxConfig, build_app
 
-SPEC_PATH = Path(__file__).resolve().parents[1] / "fixtures" / "gowa" / "gowa-openapi.yaml"
+SPEC_PATH = Path(__file__).resolve().parents[2] / "docs" / "upstream" / "gowa-openapi.yaml"
 
 # Routes that are not GOWA REST resources with a JSON schema to check.
 NOT_IN_SCOPE = {
