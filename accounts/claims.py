@@ -10,21 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from accounts.models import User
+from core.jsonsafe import storable_text
 
 
 def column_length(field: str) -> int:
     return User._meta.get_field(field).max_length
-
-
-def text_is_storable(value: str) -> bool:
-    """No NUL and no lone surrogate: the text both backends can store."""
-    if "\x00" in value:
-        return False
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:  # a surrogate with no partner (pairs are joined when decoded)
-        return False
-    return True
 
 
 def subject_is_valid(value: Any) -> bool:
@@ -33,5 +23,5 @@ def subject_is_valid(value: Any) -> bool:
         isinstance(value, str)
         and bool(value.strip())
         and len(value) <= column_length("oidc_subject")
-        and text_is_storable(value)
+        and storable_text(value)
     )

@@ -13,8 +13,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Value
 from django.db.models.functions import Lower
 
-from accounts.claims import column_length, text_is_storable
+from accounts.claims import column_length
 from accounts.models import User
+from core.jsonsafe import storable_text
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ def _spare_username() -> str:
 
 def _storable(value: Any, field: str) -> str | None:
     """`value` stripped, when it is text that column `field` can hold; None otherwise."""
-    if not isinstance(value, str) or not text_is_storable(value):
+    if not isinstance(value, str) or not storable_text(value):
         return None
     value = value.strip()
     return value if len(value) <= column_length(field) else None

@@ -33,16 +33,24 @@ logger = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=4)
-def _client_for(url: str, user: str, password: str) -> WhatsAppClient:
-    # Keyed by the settings it is built from, so an override (tests, a reconfigured
-    # process) gets its own client; the session keeps connections alive between calls.
+def _client_for(settings_key: tuple) -> WhatsAppClient:
+    # One client per distinct configuration (a test or a reconfigured process gets its own);
+    # its session keeps connections to the upstream alive between calls.
     return WhatsAppClient.from_settings()
 
 
 def upstream_client() -> WhatsAppClient:
-    return _client_for(
-        settings.WHATSAPP_API_URL, settings.WHATSAPP_API_USER, settings.WHATSAPP_API_PASSWORD
-    )
+    return _client_for(tuple(getattr(settings, name) for name in _CLIENT_SETTINGS))
+
+
+_CLIENT_SETTINGS = (
+    "WHATSAPP_API_URL",
+    "WHATSAPP_API_USER",
+    "WHATSAPP_API_PASSWORD",
+    "WHATSAPP_CONNECT_TIMEOUT",
+    "WHATSAPP_READ_TIMEOUT",
+    "WHATSAPP_SEND_TIMEOUT",
+)
 
 
 @contextlib.contextmanager

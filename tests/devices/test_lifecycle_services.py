@@ -104,12 +104,7 @@ def test_reconcile_updates_every_device_from_one_listing(sandbox):
 
 @pytest.fixture
 def short_read_timeout(settings):
-    from devices.upstream import _client_for
-
     settings.WHATSAPP_READ_TIMEOUT = 0.5
-    _client_for.cache_clear()
-    yield
-    _client_for.cache_clear()
 
 
 def test_a_read_that_times_out_is_unavailable_and_changes_nothing(
