@@ -9,7 +9,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import HttpRequest, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
@@ -17,9 +16,9 @@ from django.utils.html import format_html
 
 from core.exceptions import ApplicationError
 from devices.admin.access import DeviceApiKeyInline, DeviceMembershipInline
-from devices.models import Device, DeviceMembership, Role
+from devices.models import Device
 from devices.services import lifecycle
-from devices.services.devices import device_delete
+from devices.services.devices import device_delete, device_store
 from devices.services.sending import device_send_text
 
 STATE_COLOURS = {
@@ -115,12 +114,9 @@ class DeviceAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change) -> None:
         if change:
             super().save_model(request, obj, form, change)
-            return
-        # The slot was made in the form's clean(); the staff member becomes the owner.
-        obj.created_by = request.user
-        with transaction.atomic():
-            obj.save()
-            DeviceMembership.objects.create(user=request.user, device=obj, role=Role.OWNER)
+        else:
+            # The slot was made in the form's clean(); the staff member becomes the owner.
+            device_store(device=obj, owner=request.user)
 
     # --- deleting removes the upstream slot; an unreachable upstream keeps the device --------
 

@@ -26,15 +26,23 @@ def device_create(*, name: str, created_by: User) -> Device:
     device = Device(name=name, created_by=created_by)
     device.full_clean()
     device_provision(device=device)
+    return device_store(device=device, owner=created_by)
+
+
+def device_store(*, device: Device, owner: User) -> Device:
+    """Save a device whose upstream slot exists, with `owner` as its owner.
+
+    If the rows cannot be written the slot is removed again: no orphan is left upstream.
+    """
+    device.created_by = owner
     try:
         with transaction.atomic():
             device.save(force_insert=True)
-            DeviceMembership.objects.create(user=created_by, device=device, role=Role.OWNER)
+            DeviceMembership.objects.create(user=owner, device=device, role=Role.OWNER)
     except Exception:
-        # The rows could not be written: do not leave an orphan slot behind.
         device_remove_upstream_quietly(device=device)
         raise
-    logger.info("device %s created by user %s", device.pk, created_by.pk)
+    logger.info("device %s created by user %s", device.pk, owner.pk)
     return device
 
 
