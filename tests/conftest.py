@@ -17,6 +17,19 @@ ROOT = Path(__file__).resolve().parent.parent
 SERVICE_VARIABLES = ("DATABASE_URL", "RABBITMQ_URL", "REDIS_URL")
 
 
+@pytest.fixture(autouse=True)
+def isolated_cache(settings):
+    """Each test counts throttles and caches key sets under a key prefix of its own.
+
+    The cache is Redis in CI and outlives a run, while user ids restart with every fresh test
+    database: without this, a budget spent by user 5 of an earlier run (or of an earlier test,
+    from the same client address) would refuse user 5 of this one."""
+    caches = {alias: dict(config) for alias, config in settings.CACHES.items()}
+    for config in caches.values():
+        config["KEY_PREFIX"] = f"test:{uuid.uuid4().hex}"
+    settings.CACHES = caches  # Django drops its cache connections on this change
+
+
 @pytest.fixture
 def api_client():
     from rest_framework.test import APIClient

@@ -3,7 +3,6 @@
 import secrets
 
 import pytest
-from django.core.cache import cache
 from factories.accounts import UserFactory
 from factories.devices import DeviceFactory, api_key_for
 from identity_provider import bearer
@@ -13,16 +12,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _address() -> str:
-    """A fresh client address: failure counts live in the shared cache (Redis in CI) for a
-    minute, across tests and test runs."""
+    """A client address of this test's own (each test also counts under its own cache prefix:
+    see the `isolated_cache` fixture)."""
     return "10." + ".".join(str(secrets.randbelow(250) + 1) for _ in range(3))
-
-
-def _fresh_budgets(*users) -> None:
-    """On SQLite a rolled-back test frees its user ids for the next test, which would inherit
-    the budget counted in the (process-wide) cache."""
-    for user in users:
-        cache.delete_many([f"throttle:user:{user.pk}", f"throttle:device_link:user:{user.pk}"])
 
 
 @pytest.fixture
@@ -39,7 +31,6 @@ def tight_rates(settings):
 
 def test_each_user_has_their_own_budget(api_client, identity_provider, tight_rates):
     first, second = UserFactory(), UserFactory()
-    _fresh_budgets(first, second)
     for _ in range(2):
         assert (
             api_client.get("/api/v1/users/me", **bearer(identity_provider, first)).status_code
@@ -71,7 +62,6 @@ def test_linking_by_api_key_has_a_budget_of_its_own(api_client, identity_provide
         },
     }
     user = UserFactory()
-    _fresh_budgets(user)
     headers = bearer(identity_provider, user)
     for _ in range(2):
         response = api_client.post(
