@@ -6,7 +6,8 @@ naming a key id the set does not hold, each trigger a fetch, but each at most on
 `LOGTO_JWKS_REFRESH_COOLDOWN` seconds across all processes (an atomic `cache.add` is the
 ticket): tokens with made-up key ids cannot make the platform hammer the provider, and a key
 the provider just rotated in is picked up at once. A failed fetch keeps the last good set:
-while the provider is down, valid tokens keep working.
+while the provider is down, valid tokens keep working. Without the shared cache (Redis down),
+each process keeps its own set and its own cool-down tickets.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import jwt
 import requests
 from django.conf import settings
 from django.core.cache import cache
+
+from core.cache import CACHE_ERRORS, cache_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +51,8 @@ def _cache_key(url: str, kind: str) -> str:
 # Also the fallback if the shared cache loses the entry while the provider is down.
 _local: dict[str, dict[str, Any]] = {}
 _local_lock = threading.Lock()
+# Cool-down tickets of this process, used only while the shared cache is unavailable.
+_local_tickets: dict[str, float] = {}
 
 
 def signing_key(kid: str, algorithm: str) -> jwt.PyJWK:
@@ -80,7 +85,11 @@ def _as_pyjwk(jwk: dict[str, Any], algorithm: str) -> jwt.PyJWK:
 
 
 def _current_entry(url: str) -> dict[str, Any] | None:
-    entry = cache.get(_cache_key(url, "set"))
+    try:
+        entry = cache.get(_cache_key(url, "set"))
+    except CACHE_ERRORS as exc:
+        cache_unavailable("the key set", exc)
+        entry = None
     if entry is None:
         return _local.get(url)
     local = _local.get(url)
@@ -96,18 +105,36 @@ def _refresh(
     """Fetch the set unless a process used this ticket within the cool-down; keep `previous`
     on any failure. Returns the set to use and whether it was just fetched."""
     cooldown = max(1, int(settings.LOGTO_JWKS_REFRESH_COOLDOWN))
-    if not cache.add(_cache_key(url, "ticket-" + ticket), 1, timeout=cooldown):
+    if not _ticket_take(_cache_key(url, "ticket-" + ticket), cooldown):
         # Another request fetched (or tried) recently: use what the cache now holds.
         return _current_entry(url) or previous, False
     keys = _fetch(url)
     if keys is None:
         return previous, False
     entry = {"fetched_at": time.time(), "keys": keys}
-    # No expiry: this is also the last good set, used for as long as the provider is down.
-    cache.set(_cache_key(url, "set"), entry, timeout=None)
     with _local_lock:
         _local[url] = entry
+    try:
+        # No expiry: this is also the last good set, used for as long as the provider is down.
+        cache.set(_cache_key(url, "set"), entry, timeout=None)
+    except CACHE_ERRORS as exc:
+        cache_unavailable("the key set", exc)
     return entry, True
+
+
+def _ticket_take(key: str, cooldown: int) -> bool:
+    """Whether this caller may fetch now: the first to ask within a cool-down, across processes
+    through the shared cache, within this process when the cache is unavailable."""
+    try:
+        return bool(cache.add(key, 1, timeout=cooldown))
+    except CACHE_ERRORS as exc:
+        cache_unavailable("the key set", exc)
+    now = time.monotonic()
+    with _local_lock:
+        if _local_tickets.get(key, 0.0) > now:
+            return False
+        _local_tickets[key] = now + cooldown
+    return True
 
 
 def _fetch(url: str) -> dict[str, dict[str, Any]] | None:
@@ -122,6 +149,10 @@ def _fetch(url: str) -> dict[str, dict[str, Any]] | None:
         }
     except (requests.RequestException, ValueError, KeyError, TypeError) as exc:
         logger.warning("JWKS fetch from %s failed: %s", url, type(exc).__name__)
+        return None
+    if not keys:
+        # An empty set is a provider fault, not a rotation to nothing: keep the last good one.
+        logger.warning("JWKS fetch from %s returned no usable key", url)
         return None
     logger.info("JWKS fetched from %s: %d keys", url, len(keys))
     return keys

@@ -61,7 +61,10 @@ def _profile_from(claims: dict[str, Any]) -> dict[str, str]:
     what they had.
     """
     profile: dict[str, str] = {}
+    # Members are added by email: an address the provider says is unverified could be anyone's.
     email = _storable(claims.get("email"), "email")
+    if claims.get("email_verified") is False:
+        email = None
     if email and _is_valid(validate_email, email):
         profile["email"] = email
     for key in ("name", "username"):
@@ -154,7 +157,8 @@ def user_get_or_create_from_claims(*, claims: dict[str, Any]) -> User:
 
     Email, name and picture come from the claims, and later tokens keep them current. An email
     that already belongs to another user is not copied: accounts are matched by subject only,
-    never by email, so a token cannot take over an account by claiming its address.
+    never by email, so a token cannot take over an account by claiming its address. A
+    deactivated user is returned as stored (the caller refuses them), never updated.
     `claims["sub"]` must pass `accounts.claims.subject_is_valid` (as verified tokens do).
     """
     subject = claims["sub"]
@@ -164,5 +168,6 @@ def user_get_or_create_from_claims(*, claims: dict[str, Any]) -> User:
         user, created = _user_create(subject, profile)
         if created:
             return user
-    _user_update(user, profile)
+    if user.is_active:
+        _user_update(user, profile)
     return user

@@ -20,6 +20,8 @@ from rest_framework import exceptions
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
+from core.cache import CACHE_ERRORS, cache_unavailable
+
 
 def _rate(scope: str) -> str | None:
     return api_settings.DEFAULT_THROTTLE_RATES.get(scope)
@@ -45,6 +47,13 @@ class CallerRateThrottle(SimpleRateThrottle):
         found = self.scope_and_ident(request, view)
         if found is None:
             return True
+        try:
+            return self._allow(found)
+        except CACHE_ERRORS as exc:  # no cache, no count: the request goes on
+            cache_unavailable("throttling", exc)
+            return True
+
+    def _allow(self, found: tuple[str, str]) -> bool:
         self.scope, ident = found
         self.rate = _rate(self.scope)
         if self.rate is None:
@@ -99,7 +108,12 @@ def auth_failures_check(request) -> None:
     if found is None:
         return
     key, limit, duration = found
-    if (cache.get(key) or 0) >= limit:
+    try:
+        failures = cache.get(key) or 0
+    except CACHE_ERRORS as exc:
+        cache_unavailable("throttling", exc)
+        return
+    if failures >= limit:
         raise exceptions.Throttled(wait=duration - (time.time() % duration))
 
 
@@ -108,8 +122,11 @@ def auth_failure_record(request) -> None:
     if found is None:
         return
     key, _, duration = found
-    cache.add(key, 0, timeout=duration + 1)
     try:
-        cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=duration + 1)
+        cache.add(key, 0, timeout=duration + 1)
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout=duration + 1)
+    except CACHE_ERRORS as exc:
+        cache_unavailable("throttling", exc)

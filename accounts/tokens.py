@@ -20,6 +20,9 @@ ASYMMETRIC_ALGORITHMS = frozenset(
     {"ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512"}
 )
 MAX_LEEWAY_SECONDS = 60
+# RFC 9068's type for JWT access tokens, which Logto sets. An ID token (typ "JWT") carries the
+# same issuer and, without LOGTO_API_RESOURCE, the same audience: the type tells them apart.
+ACCESS_TOKEN_TYPES = frozenset({"at+jwt", "application/at+jwt"})
 
 
 class InvalidToken(Exception):
@@ -51,8 +54,10 @@ def access_token_verify(token: str) -> dict[str, Any]:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError as exc:
         raise InvalidToken from exc
-    algorithm, kid = header.get("alg"), header.get("kid")
+    algorithm, kid, token_type = header.get("alg"), header.get("kid"), header.get("typ")
     if algorithm not in allowed_algorithms() or not isinstance(kid, str) or not kid:
+        raise InvalidToken
+    if not isinstance(token_type, str) or token_type.lower() not in ACCESS_TOKEN_TYPES:
         raise InvalidToken
     try:
         key = signing_key(kid, algorithm)

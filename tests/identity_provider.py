@@ -56,6 +56,8 @@ class IdentityProvider:
         self.algorithms = {"ec-1": "ES384", "rsa-1": "RS256"}
         self.requests: Counter[str] = Counter()
         self.down = False
+        # When set, served as the JWKS document instead of the real keys.
+        self.jwks_override: Any = None
         self.userinfo: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._base = "/" + secrets.token_hex(6)
@@ -142,7 +144,8 @@ class IdentityProvider:
                 elif route == "/oidc/.well-known/openid-configuration":
                     self._answer(200, idp.discovery())
                 elif route == "/oidc/jwks":
-                    self._answer(200, idp.jwks())
+                    override = idp.jwks_override
+                    self._answer(200, idp.jwks() if override is None else override)
                 elif route == "/oidc/me":
                     self._answer(200, idp.userinfo)
                 else:
@@ -158,7 +161,10 @@ class IdentityProvider:
                     self._answer(503, {"error": "down"})
                 elif route == "/oidc/token" and form.get("client_secret") == [APP_SECRET]:
                     id_token = idp.token(
-                        aud=APP_ID, sub=idp.userinfo.get("sub"), nonce=idp.next_nonce
+                        aud=APP_ID,
+                        sub=idp.userinfo.get("sub"),
+                        nonce=idp.next_nonce,
+                        headers={"typ": "JWT"},
                     )
                     self._answer(200, {"access_token": "opaque", "id_token": id_token})
                 else:
@@ -184,9 +190,9 @@ class IdentityProvider:
         return {key: value for key, value in claims.items() if value is not None}
 
     def token(self, *, kid: str = "ec-1", headers: dict | None = None, **claims: Any) -> str:
-        """An access token signed by key `kid`; claim and header overrides, where None
-        removes a claim or header."""
-        headers = {"kid": kid, **(headers or {})}
+        """An access token (typ `at+jwt`, as Logto's) signed by key `kid`; claim and header
+        overrides, where None removes a claim or header."""
+        headers = {"kid": kid, "typ": "at+jwt", **(headers or {})}
         return jwt.encode(
             self.claims(**claims),
             self.private_keys[kid],

@@ -91,6 +91,8 @@ def test_email_of_another_user_is_not_taken_over(api_client, identity_provider):
         pytest.param(
             lambda idp: idp.token(kid="rsa-1", headers={"kid": "ec-1"}), id="rs256-on-the-ec-kid"
         ),
+        pytest.param(lambda idp: idp.token(headers={"typ": "JWT"}), id="id-token-type"),
+        pytest.param(lambda idp: idp.token(headers={"typ": None}), id="no-type"),
         pytest.param(lambda idp: "not.a.jwt", id="garbage"),
         pytest.param(lambda idp: "", id="empty"),
     ],
@@ -118,9 +120,11 @@ def test_an_algorithm_outside_the_pinned_list_is_rejected(api_client, identity_p
     assert_authentication_failed(_get(api_client, identity_provider.unsigned_token()))
 
 
-def test_inactive_user_is_rejected(api_client, identity_provider):
-    User.objects.create_user("gone", oidc_subject="gone", is_active=False)
-    assert_authentication_failed(_get(api_client, identity_provider.token(sub="gone")))
+def test_inactive_user_is_rejected_and_left_as_stored(api_client, identity_provider):
+    User.objects.create_user("gone", oidc_subject="gone", name="Old", is_active=False)
+    token = identity_provider.token(sub="gone", name="New", email="new@example.com")
+    assert_authentication_failed(_get(api_client, token))
+    assert User.objects.filter(oidc_subject="gone", name="Old", email="").exists()
 
 
 def test_missing_credentials_are_401_not_authenticated(api_client, identity_provider):
@@ -233,3 +237,26 @@ def _tamper_payload(token: str) -> str:
     claims["sub"] = "someone-else"
     forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
     return f"{header}.{forged}.{signature}"
+
+
+@pytest.mark.parametrize("served", [{"keys": []}, {"keys": [{"kty": "EC"}]}])
+def test_an_empty_key_set_from_the_provider_keeps_the_last_good_one(
+    api_client, identity_provider, settings, served
+):
+    settings.LOGTO_JWKS_REFRESH_COOLDOWN = 1
+    assert _get(api_client, identity_provider.token()).status_code == 200
+    identity_provider.jwks_override = served
+    settings.LOGTO_JWKS_CACHE_TTL = 0
+    time.sleep(1.1)
+    assert _get(api_client, identity_provider.token()).status_code == 200
+    assert identity_provider.jwks_fetches == 2
+
+
+def test_an_unverified_email_is_not_taken(api_client, identity_provider):
+    """Members are added by email: an address the provider has not verified is not stored."""
+    token = identity_provider.token(sub="unverified", email="ceo@example.com", email_verified=False)
+    assert _get(api_client, token).status_code == 200
+    assert User.objects.get(oidc_subject="unverified").email == ""
+    verified = identity_provider.token(sub="verified", email="ana@example.com", email_verified=True)
+    assert _get(api_client, verified).status_code == 200
+    assert User.objects.get(oidc_subject="verified").email == "ana@example.com"
