@@ -1,19 +1,65 @@
-"""Admin for who may use a device: memberships and API keys (a new key is shown once)."""
+"""Admin for who may use a device: memberships and API keys (a new key is shown once).
 
-from django.contrib import admin
+Staff keep to the API's rule here too: a device that has an owner keeps at least one.
+"""
+
+from django import forms
+from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from devices.models import DeviceApiKey, DeviceMembership
+from devices.models import DeviceApiKey, DeviceMembership, Role
 from devices.services.api_keys import api_key_create, api_key_revoke
+from devices.services.members import LastOwnerError, member_remove
+
+LAST_OWNER_MESSAGE = LastOwnerError.default_message
+
+
+def _is_last_owner(membership: DeviceMembership) -> bool:
+    if membership.pk is None or membership.role != Role.OWNER:
+        return False
+    others = DeviceMembership.objects.filter(device_id=membership.device_id, role=Role.OWNER)
+    return not others.exclude(pk=membership.pk).exists()
+
+
+class DeviceMembershipInlineFormSet(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        had_owner = any(
+            form.instance.pk and form.initial.get("role") == Role.OWNER for form in self.forms
+        )
+        kept_owner = any(
+            form.cleaned_data.get("role") == Role.OWNER
+            and not form.cleaned_data.get("DELETE")
+            for form in self.forms
+            if hasattr(form, "cleaned_data")
+        )
+        if had_owner and not kept_owner:
+            raise forms.ValidationError(LAST_OWNER_MESSAGE)
 
 
 class DeviceMembershipInline(admin.TabularInline):
     model = DeviceMembership
+    formset = DeviceMembershipInlineFormSet
     extra = 0
     raw_id_fields = ["user"]
     fields = ["user", "role", "created_at"]
     readonly_fields = ["created_at"]
+
+
+class DeviceMembershipForm(forms.ModelForm):
+    class Meta:
+        model = DeviceMembership
+        fields = ["user", "device", "role"]
+
+    def clean(self):
+        cleaned = super().clean()
+        stored = self.instance
+        if stored.pk and cleaned.get("role") != Role.OWNER:
+            was = DeviceMembership.objects.filter(pk=stored.pk).first()
+            if was is not None and _is_last_owner(was):
+                self.add_error("role", LAST_OWNER_MESSAGE)
+        return cleaned
 
 
 class DeviceApiKeyInline(admin.TabularInline):
@@ -35,6 +81,26 @@ class DeviceMembershipAdmin(admin.ModelAdmin):
     search_fields = ["user__email", "user__username", "device__name"]
     list_select_related = ["user", "device"]
     raw_id_fields = ["user", "device"]
+    form = DeviceMembershipForm
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if obj is not None and _is_last_owner(obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_model(self, request, obj) -> None:
+        member_remove(membership=obj)  # locks the device: two staff cannot remove both owners
+
+    def delete_queryset(self, request, queryset) -> None:
+        for membership in queryset.select_related("device"):
+            try:
+                member_remove(membership=membership)
+            except LastOwnerError:
+                self.message_user(
+                    request,
+                    f"{membership.user} stays: {LAST_OWNER_MESSAGE}",
+                    level=messages.ERROR,
+                )
 
 
 @admin.register(DeviceApiKey)

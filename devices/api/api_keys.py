@@ -45,8 +45,11 @@ class DeviceApiKeyListCreateApi(PaginatedListMixin, APIView):
             **data,
         )
         api_key.key = raw_key
+        # The secret is in this answer only: no cache along the way may keep it.
         return Response(
-            DeviceApiKeyCreatedOutputSerializer(api_key).data, status=status.HTTP_201_CREATED
+            DeviceApiKeyCreatedOutputSerializer(api_key).data,
+            status=status.HTTP_201_CREATED,
+            headers={"Cache-Control": "no-store"},
         )
 
 

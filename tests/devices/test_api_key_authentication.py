@@ -132,3 +132,6 @@ def test_create_api_key_command_prints_a_working_key_once(api_client, capsys):
     assert api_client.get("/api/v1/devices", HTTP_X_API_KEY=key).status_code == 200
     with pytest.raises(CommandError):
         call_command("create_api_key", "--device", "not-a-uuid")
+    with pytest.raises(CommandError, match="name"):
+        call_command("create_api_key", "--device", str(device.pk), "--name", "x" * 101)
+    assert DeviceApiKey.objects.filter(device=device).count() == 1

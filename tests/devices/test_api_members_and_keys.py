@@ -83,6 +83,7 @@ def test_a_new_key_is_shown_once_then_only_its_prefix(api_client, owner):
     url = f"/api/v1/devices/{owner.device_id}/api-keys"
     response = api_client.post(url, {"name": "CRM", "read_only": False}, format="json")
     assert response.status_code == 201
+    assert response["Cache-Control"] == "no-store"
     created = response.json()
     assert created["key"].startswith(f"wa_{created['prefix']}_")
     listed = api_client.get(url).json()["results"]

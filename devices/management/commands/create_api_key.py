@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from devices.models import Device
@@ -16,9 +17,14 @@ class Command(BaseCommand):
         device = Device.objects.filter(pk=_uuid_or_none(options["device"])).first()
         if device is None:
             raise CommandError("No device with id {}.".format(options["device"]))
-        api_key, raw_key = api_key_create(
-            device=device, name=options["name"], read_only=options["read_only"]
-        )
+        try:
+            api_key, raw_key = api_key_create(
+                device=device, name=options["name"], read_only=options["read_only"]
+            )
+        except ValidationError as exc:
+            errors = exc.message_dict.items()
+            messages = "; ".join(f"{field}: {' '.join(texts)}" for field, texts in errors)
+            raise CommandError(f"Invalid key: {messages}") from exc
         kind = "read-only" if api_key.read_only else "full"
         self.stderr.write(
             f"Created {kind} key {api_key.prefix} for device {device.pk}; it is shown only now:"
