@@ -26,7 +26,7 @@ VARIABLES = (
     "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS",
     "SECURE_HSTS_PRELOAD",
     "DATABASE_URL", "DATABASE_CONN_MAX_AGE", "DATABASE_CONNECT_TIMEOUT",
-    "REDIS_URL", "RABBITMQ_URL", "POSTGRES_PASSWORD", "RABBITMQ_PASSWORD",
+    "REDIS_URL", "RABBITMQ_URL", "BROKER_START_WAIT", "POSTGRES_PASSWORD", "RABBITMQ_PASSWORD",
     "WHATSAPP_API_URL", "WHATSAPP_API_USER", "WHATSAPP_API_PASSWORD",
     "WHATSAPP_WEBHOOK_SECRET", "WHATSAPP_WEBHOOK_URL",
     "WHATSAPP_CONNECT_TIMEOUT", "WHATSAPP_READ_TIMEOUT", "WHATSAPP_SEND_TIMEOUT",
@@ -37,7 +37,35 @@ VARIABLES = (
     "ADMIN_USERNAME", "ADMIN_PASSWORD", "ADMIN_EMAIL",
 )  # fmt: skip
 
-env = environ.Env()
+class ConfigError(ImproperlyConfigured):
+    """A configuration variable is missing or malformed; the message names it."""
+
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+class StrictEnv(environ.Env):
+    """django-environ, with every bad value named: `NUM_PROXIES=x` stops start-up with
+    "NUM_PROXIES is malformed", not a ValueError traceback, and `DEBUG=maybe` is refused
+    rather than read as false."""
+
+    def get_value(self, var, cast=None, default=environ.Env.NOTSET, parse_default=False):
+        raw = os.environ.get(var)
+        if cast is bool and raw is not None and raw.strip().lower() not in _TRUE | _FALSE:
+            raise ConfigError(f"{var} is malformed: {raw!r} is not one of true, false, 1, 0")
+        try:
+            return super().get_value(var, cast=cast, default=default, parse_default=parse_default)
+        except ConfigError:
+            raise
+        except ImproperlyConfigured:
+            raise ConfigError(f"{var} is missing") from None
+        except (ValueError, TypeError):
+            kind = {int: "a whole number", float: "a number"}.get(cast, "a valid value")
+            raise ConfigError(f"{var} is malformed: {raw!r} is not {kind}") from None
+
+
+env = StrictEnv()
 # A .env file is read when present; variables already set in the process environment win.
 if (BASE_DIR / ".env").is_file():
     env.read_env(str(BASE_DIR / ".env"), overwrite=False)
@@ -45,10 +73,6 @@ if (BASE_DIR / ".env").is_file():
 for _name in VARIABLES:
     if os.environ.get(_name, None) == "":
         del os.environ[_name]
-
-
-class ConfigError(ImproperlyConfigured):
-    """A configuration variable is missing or malformed; the message names it."""
 
 
 def var_dir() -> Path:

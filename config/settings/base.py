@@ -160,7 +160,8 @@ CELERY_TASK_IGNORE_RESULT = True
 # then hands the message to another one instead of dropping it.
 CELERY_TASK_ACKS_LATE = False
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
-# Small prefetch: tasks are short and a stuck worker should not hoard messages.
+# Celery's default prefetch (4 per process): tasks are short, and a few in hand keep a process
+# busy between round trips; messages of late-ack tasks a dead worker held go back to the queue.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 4
 CELERY_TASK_TIME_LIMIT = 5 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 60
@@ -168,6 +169,8 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 4
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_MAX_RETRIES = 10
 CELERY_WORKER_SEND_TASK_EVENTS = False
+# Seconds a starting worker or beat waits for the broker before it stops (config/celery.py).
+BROKER_START_WAIT = env.float("BROKER_START_WAIT", default=30)
 # https://django-celery-beat.readthedocs.io/en/latest/#database-scheduler
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Beat entries: upserted by name by `manage.py setup_periodic_tasks`; staff edits survive.

@@ -22,6 +22,18 @@ if len(_webhook_secret) < 16 or _webhook_secret == "secret":  # noqa: S105 - the
     )
 if not env.list("ALLOWED_HOSTS", default=[]):
     raise ConfigError("ALLOWED_HOSTS is missing: list the host names the web process serves")
+# The embedded defaults (SQLite, the file broker, a per-process cache, the sandbox upstream)
+# are for one developer's machine: in production a missing variable is a mistake, not a choice.
+for _name, _what in (
+    ("DATABASE_URL", "the PostgreSQL database"),
+    ("RABBITMQ_URL", "the RabbitMQ broker"),
+    ("REDIS_URL", "the Redis cache"),
+    ("WHATSAPP_API_URL", "the upstream WhatsApp server"),
+):
+    if not env.str(_name, default=""):
+        raise ConfigError(f"{_name} is missing: production needs {_what}")
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ConfigError("DATABASE_URL is not PostgreSQL: production runs on PostgreSQL")
 
 # SECURITY
 # https://docs.djangoproject.com/en/5.2/ref/settings/#secure-proxy-ssl-header
