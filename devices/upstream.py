@@ -22,6 +22,7 @@ from devices.errors import (
 )
 from devices.whatsapp.client import WhatsAppClient
 from devices.whatsapp.errors import (
+    DeviceAlreadyLoggedIn,
     DeviceNotLoggedIn,
     UpstreamAuthFailed,
     UpstreamError,
@@ -32,15 +33,19 @@ from devices.whatsapp.errors import (
 logger = logging.getLogger(__name__)
 
 
-@lru_cache(maxsize=4)
-def _client_for(settings_key: tuple) -> WhatsAppClient:
+@lru_cache(maxsize=8)
+def _client_for(settings_key: tuple, timeout: float | None) -> WhatsAppClient:
     # One client per distinct configuration (a test or a reconfigured process gets its own);
     # its session keeps connections to the upstream alive between calls.
-    return WhatsAppClient.from_settings()
+    if timeout is None:
+        return WhatsAppClient.from_settings()
+    return WhatsAppClient.from_settings(connect_timeout=timeout, read_timeout=timeout)
 
 
-def upstream_client() -> WhatsAppClient:
-    return _client_for(tuple(getattr(settings, name) for name in _CLIENT_SETTINGS))
+def upstream_client(*, timeout: float | None = None) -> WhatsAppClient:
+    """The process's client; `timeout` caps connect and read for a caller that must stay
+    responsive (the listener asks between reconnects and must still stop within seconds)."""
+    return _client_for(tuple(getattr(settings, name) for name in _CLIENT_SETTINGS), timeout)
 
 
 _CLIENT_SETTINGS = (
@@ -69,9 +74,9 @@ def upstream_errors() -> Iterator[None]:
         raise UpstreamOutcomeUnknownError() from exc
     except DeviceNotLoggedIn as exc:
         raise DeviceNotLoggedInError() from exc
+    except DeviceAlreadyLoggedIn as exc:
+        raise DeviceAlreadyLoggedInError() from exc
     except UpstreamError as exc:
-        if exc.code == "ALREADY_LOGGED_IN":
-            raise DeviceAlreadyLoggedInError() from exc
         raise UpstreamRejectedError(
             f"The WhatsApp server rejected the request ({exc.code or exc.status})."
         ) from exc

@@ -27,8 +27,13 @@ Phone side (`{id}` is the slot id):
   reconnect") until `POST /devices/{id}/reconnect`; returns the DeviceInfo.
 
 Faults and sockets:
-- `POST /faults` (fields in faults.py) → `{"id", "fault"}`; `GET /faults`; `DELETE /faults` →
-  `{"cleared": n}`.
+- `POST /faults` `{"method"?, "path"? (fnmatch, e.g. "/send/*"), "status"?, "code"?,
+  "message"?, "plain_text"?, "delay"?, "timeout_after_accept"?, "drop_connection"?,
+  "run_handler"?, "times"?}` → `{"id", "fault"}`; `GET /faults`; `DELETE /faults` →
+  `{"cleared": n}`. `timeout_after_accept` holds the request unanswered and `drop_connection`
+  cuts it, both before the route runs (the upstream did nothing); add `"run_handler": true` to
+  run the route first, so the upstream acts and only the answer is lost (or, with `status`,
+  replaced). Details in faults.py.
 - `POST /ws/drop` `{"clean": bool}` → `{"dropped": n}`; `GET /ws/stats` →
   `{"open", "total_accepted"}`.
 

@@ -1,10 +1,16 @@
 """Injected failures: what an unreliable upstream or network does to a client.
 
 A fault matches requests by method and path (exact, or an fnmatch pattern such as
-`/send/*`) and then does, in this order: wait `delay` seconds; then either drop the TCP
-connection, or hold the request unanswered until the client gives up or the server stops, or
-answer with `status` (JSON in GOWA's error shape, or plain text). A fault with only a delay lets
-the request through afterwards, which is how a slow upstream looks.
+`/send/*`) and then does, in this order: wait `delay` seconds; with `run_handler`, run the real
+route for its effects and throw its answer away; then either drop the TCP connection, or hold
+the request unanswered until the client gives up or the server stops, or answer with `status`
+(JSON in GOWA's error shape, or plain text). A fault with only a delay lets the request through
+afterwards, which is how a slow upstream looks.
+
+`run_handler` is how "the upstream acted but the answer was lost" looks: with
+`timeout_after_accept` the device is created or the message sent and the client then times out;
+with `drop_connection` it sees the connection cut. Without it, those faults hit before the route
+runs, so nothing happens upstream.
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ class Fault:
     delay: float = 0.0
     timeout_after_accept: bool = False
     drop_connection: bool = False
+    run_handler: bool = False  # act first, then lose or replace the answer
     times: int | None = None  # None: until cleared
     hits: int = 0
 
@@ -112,6 +119,7 @@ _FIELD_TYPES: dict[str, tuple[type, ...]] = {
     "delay": (int, float),
     "timeout_after_accept": (bool,),
     "drop_connection": (bool,),
+    "run_handler": (bool,),
     "times": (int,),
 }
 
@@ -136,6 +144,10 @@ def _validated(spec: dict[str, Any]) -> dict[str, Any]:
         raise FaultSpecError("times must be at least 1")
     if clean.get("delay", 0) < 0:
         raise FaultSpecError("delay must not be negative")
-    if not (Fault(id=0, **clean).answers or clean.get("delay")):
+    answers = Fault(id=0, **clean).answers
+    if not (answers or clean.get("delay")):
         raise FaultSpecError("a fault needs status, delay, timeout_after_accept or drop_connection")
+    if clean.get("run_handler") and not answers:
+        # Running the route and then letting its answer through is no fault at all.
+        raise FaultSpecError("run_handler needs status, timeout_after_accept or drop_connection")
     return clean

@@ -118,6 +118,8 @@ async def inject_faults(request: web.Request, handler: Handler) -> web.StreamRes
         return await handler(request)
     if fault.delay:
         await _wait_or_stop(sandbox.stopping, fault.delay)
+    if fault.run_handler:
+        await _act_and_forget(request, handler)
     if fault.drop_connection:
         return _drop(request)
     if fault.timeout_after_accept:
@@ -126,6 +128,13 @@ async def inject_faults(request: web.Request, handler: Handler) -> web.StreamRes
     if fault.status is not None:
         return _fault_response(fault)
     return await handler(request)
+
+
+async def _act_and_forget(request: web.Request, handler: Handler) -> None:
+    """Run the real route for its effects (a slot created, a message sent); the answer it
+    gives, success or GOWA error, is thrown away: the fault decides what the client sees."""
+    with contextlib.suppress(r.GowaError, web.HTTPException):
+        await handler(request)
 
 
 def _fault_response(fault: Fault) -> web.Response:

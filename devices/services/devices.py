@@ -22,7 +22,8 @@ logger = logging.getLogger(__name__)
 
 
 def device_create(*, name: str, created_by: User) -> Device:
-    """Create the upstream slot first, then the rows; 503 (and nothing stored) if it is down."""
+    """Create the upstream slot first, then the rows; 503 (and nothing stored, nothing left
+    upstream) if it is down or the create's answer is lost (see `device_provision`)."""
     device = Device(name=name, created_by=created_by)
     device.full_clean()
     device_provision(device=device)

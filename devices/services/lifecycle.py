@@ -15,10 +15,14 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from devices.errors import DeviceNotLoggedInError
+from devices.errors import (
+    DeviceNotLoggedInError,
+    UpstreamOutcomeUnknownError,
+    UpstreamUnavailableError,
+)
 from devices.models import Device
 from devices.upstream import upstream_client, upstream_errors
-from devices.whatsapp.errors import DeviceNotFound
+from devices.whatsapp.errors import DeviceNotFound, UpstreamError
 from devices.whatsapp.types import DeviceInfo, bare_jid
 
 logger = logging.getLogger(__name__)
@@ -26,6 +30,8 @@ logger = logging.getLogger(__name__)
 State = Device.State
 # GOWA reports these for a paired account whose socket is up.
 _UPSTREAM_ONLINE = {"connected", "logged_in"}
+# What GOWA reports for a slot without an account whose client is down.
+_UPSTREAM_LOGIN_CLOSED = "disconnected"
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,10 @@ def state_from_upstream(*, info: DeviceInfo | None, current: str) -> str:
         return State.CONNECTED if info.state in _UPSTREAM_ONLINE else State.DISCONNECTED
     # No account on the slot: a login may be in progress, or the session has ended.
     if current in (State.CONNECTED, State.DISCONNECTED):
+        return State.LOGGED_OUT
+    if current == State.AWAITING_SCAN and info.state == _UPSTREAM_LOGIN_CLOSED:
+        # While a QR or code login is open the slot's client stays connected; once the login
+        # window closes unscanned, whatsmeow disconnects it and the scan can no longer happen.
         return State.LOGGED_OUT
     return current
 
@@ -78,13 +88,19 @@ def device_provision(*, device: Device) -> Device:
     """Create the device's upstream slot with its own webhook URL and secret.
 
     Works on an unsaved device too (it is then only given its slot id; the caller saves it).
+    A create whose answer was lost may still have made the slot: it is removed again and the
+    call is 503, so a retry starts clean and no slot is left that no device owns.
     """
-    with upstream_errors():
-        upstream_client().device_create(
-            device.slot_id,
-            webhook_url=settings.WHATSAPP_WEBHOOK_URL,
-            webhook_secret=device.webhook_secret,
-        )
+    try:
+        with upstream_errors():
+            upstream_client().device_create(
+                device.slot_id,
+                webhook_url=settings.WHATSAPP_WEBHOOK_URL,
+                webhook_secret=device.webhook_secret,
+            )
+    except UpstreamOutcomeUnknownError as exc:
+        device_remove_upstream_quietly(device=device)
+        raise UpstreamUnavailableError() from exc
     if device.upstream_id != device.slot_id:
         device.upstream_id = device.slot_id
         if not device._state.adding:
@@ -102,8 +118,36 @@ def device_status_refresh(*, device: Device) -> Device:
     return device_apply_upstream_info(device=device, info=info)
 
 
+def device_ensure_slot(*, device: Device) -> Device:
+    """Make sure the upstream holds the device's slot with the device's own webhook.
+
+    Called before a login: GOWA's login creates an unknown slot on the fly, but without the
+    webhook URL and secret, so every webhook of the account paired on it would be refused. A
+    slot that is gone (a restarted sandbox, a slot deleted upstream) is provisioned again; one
+    made on the fly earlier, or pointing at an old webhook URL, gets the device's webhook back.
+    """
+    client = upstream_client()
+    with upstream_errors():
+        try:
+            webhook = client.device_webhook_get(device.slot_id)
+        except DeviceNotFound:
+            webhook = None
+    if webhook is None:
+        logger.info("upstream slot of device %s is missing; provisioning it again", device.pk)
+        return device_provision(device=device)
+    wanted = (settings.WHATSAPP_WEBHOOK_URL, device.webhook_secret)
+    if (webhook.webhook_url, webhook.webhook_secret) != wanted:
+        logger.info("upstream slot of device %s had another webhook; restoring it", device.pk)
+        with upstream_errors():
+            client.device_webhook_update(
+                device.slot_id, webhook_url=wanted[0], webhook_secret=wanted[1]
+            )
+    return device
+
+
 def device_login_qr(*, device: Device) -> LoginQRCode:
     """Start a QR login; the PNG is fetched here so the upstream's host never reaches a browser."""
+    device_ensure_slot(device=device)
     client = upstream_client()
     with upstream_errors():
         qr = client.device_login_qr(device.slot_id)
@@ -119,6 +163,7 @@ def device_login_qr(*, device: Device) -> LoginQRCode:
 
 def device_login_code(*, device: Device, phone: str) -> LoginPairCode:
     """Start a login by pairing code, entered on the phone under Linked devices."""
+    device_ensure_slot(device=device)
     with upstream_errors():
         pair = upstream_client().device_login_code(device.slot_id, phone)
     _device_set_state(device=device, state=State.AWAITING_SCAN)
@@ -175,6 +220,33 @@ def devices_reconcile() -> int:
         device_apply_upstream_info(device=device, info=listed.get(device.slot_id))
         changed += (device.state, device.jid) != before
     return changed
+
+
+def device_slot_to_listen_on(*, timeout: float) -> str | None:
+    """A slot id the upstream's /ws accepts, or None when the upstream holds no slot at all.
+
+    GOWA's /ws sits behind its device middleware, so the socket must name a slot the upstream
+    knows. The database can name slots the upstream has lost (the sandbox keeps its state in
+    memory, a slot may be deleted upstream), and a socket on one of those is refused with
+    DEVICE_NOT_FOUND at every attempt. So the upstream's own list decides: the oldest of our
+    devices that it holds, else any slot it holds (every socket gets every event). When the
+    upstream cannot be asked, the connect will most likely fail too; the oldest stored slot
+    keeps the old behaviour for that attempt.
+    """
+    stored = (
+        Device.objects.exclude(upstream_id=None)
+        .order_by("created_at")
+        .values_list("upstream_id", flat=True)
+    )
+    try:
+        listed = [info.id for info in upstream_client(timeout=timeout).device_list()]
+    except UpstreamError as exc:
+        # The stream logs the failed connect that follows; this only says why this slot.
+        logger.debug("cannot list the upstream's slots (%s); trying the oldest stored", exc.code)
+        return stored.first()
+    held = set(listed)
+    ours = next((slot for slot in stored.iterator() if slot in held), None)
+    return ours or next(iter(listed), None)
 
 
 def _device_set_state(*, device: Device, state: str) -> None:

@@ -12,6 +12,7 @@ Importing this package does not need Django settings; only ``from_settings()`` r
 from devices.whatsapp.client import WhatsAppClient
 from devices.whatsapp.errors import (
     DeviceAlreadyExists,
+    DeviceAlreadyLoggedIn,
     DeviceNotFound,
     DeviceNotLoggedIn,
     UpstreamAuthFailed,
@@ -42,6 +43,7 @@ from devices.whatsapp.types import (
 __all__ = [
     "AppInfo",
     "DeviceAlreadyExists",
+    "DeviceAlreadyLoggedIn",
     "DeviceInfo",
     "DeviceNotFound",
     "DeviceNotLoggedIn",

@@ -21,6 +21,9 @@ logins): the upstream may have acted                                    connecti
 401 without a JSON body (basic auth)        UpstreamAuthFailed          auth_failed
 401 JSON ``AUTHENTICATION_ERROR``           DeviceNotLoggedIn           AUTHENTICATION_ERROR
 500 ``INVALID_WA_CLI``                      DeviceNotLoggedIn           INVALID_WA_CLI
+400 ``ALREADY_LOGGED_IN``, 500              DeviceAlreadyLoggedIn       ALREADY_LOGGED_IN,
+``SESSION_SAVED_ERROR`` (a login on a                                   SESSION_SAVED_ERROR
+paired slot, online or not)
 404 ``DEVICE_NOT_FOUND``                    DeviceNotFound              DEVICE_NOT_FOUND
 404 ``NOT_FOUND`` on /devices/{id}/webhook  DeviceNotFound              NOT_FOUND
 500 ``INTERNAL_SERVER_ERROR`` "device X     DeviceNotFound              INTERNAL_SERVER_ERROR
@@ -30,16 +33,19 @@ already exists" (POST /devices)
 429 (``WA_REACHOUT_TIMELOCK`` or any)       UpstreamUnavailable         upstream code or
                                                                         rate_limited
 408 (``CONTEXT_ERROR``)                     UpstreamUnavailable         upstream code
-any other 5xx, JSON or not (incl. 500       UpstreamUnavailable         upstream code or
-``SESSION_SAVED_ERROR``, 504                                            http_<status>
-``GATEWAY_TIMEOUT``, a proxy's 502/503)
+any other 5xx, JSON or not (incl. 504       UpstreamUnavailable         upstream code or
+``GATEWAY_TIMEOUT``, a proxy's 502/503)                                 http_<status>
 any other 4xx (``VALIDATION_ERROR``,        UpstreamRejected            upstream code or
-``INVALID_JID``, ``ALREADY_LOGGED_IN``,                                 http_<status>
-``DEVICE_ID_REQUIRED``, plain-text 404 =
-unknown route)
+``INVALID_JID``, ``DEVICE_ID_REQUIRED``,                                http_<status>
+plain-text 404 = unknown route)
 2xx that is not a JSON envelope, or a       same rule as a dropped      bad_response
 JSON envelope whose code is not SUCCESS     connection (GET: Unavailable, else OutcomeUnknown)
 =========================================  ==========================  ==========================
+
+``SESSION_SAVED_ERROR`` ("your session have been saved, please wait to connect") is GOWA
+refusing a login because the slot already holds a paired session that is offline or still
+reconnecting: retrying the login never helps, so it is the same definite answer as
+``ALREADY_LOGGED_IN``.
 
 ``retryable`` is True only for :class:`UpstreamUnavailable`. :class:`UpstreamOutcomeUnknown` is
 not retryable blindly: a send may have been delivered, so the caller records the outcome as
@@ -54,6 +60,7 @@ import re
 
 __all__ = [
     "DeviceAlreadyExists",
+    "DeviceAlreadyLoggedIn",
     "DeviceNotFound",
     "DeviceNotLoggedIn",
     "UpstreamAuthFailed",
@@ -68,6 +75,7 @@ _DEVICE_NOT_FOUND_RE = re.compile(r"device .* not found", re.IGNORECASE)
 _DEVICE_EXISTS_RE = re.compile(r"device .* already exists", re.IGNORECASE)
 _DEVICE_WEBHOOK_PATH_RE = re.compile(r"/devices/[^/]+/webhook/?$")
 _NOT_LOGGED_IN_CODES = {("INVALID_WA_CLI", 500), ("AUTHENTICATION_ERROR", 401)}
+_ALREADY_LOGGED_IN_CODES = {("ALREADY_LOGGED_IN", 400), ("SESSION_SAVED_ERROR", 500)}
 
 # Longest upstream text kept in an error message; plain-text bodies can be whole HTML pages.
 _MAX_MESSAGE = 300
@@ -126,6 +134,10 @@ class DeviceNotLoggedIn(UpstreamRejected):
     """The device slot exists but has no logged-in WhatsApp session (CONTRACT §3)."""
 
 
+class DeviceAlreadyLoggedIn(UpstreamRejected):
+    """A login on a slot that already holds a paired session, online or offline."""
+
+
 class DeviceNotFound(UpstreamRejected):
     """The upstream has no device slot with that id."""
 
@@ -166,6 +178,8 @@ def error_from_response(
         )
     if code is not None and (code, status) in _NOT_LOGGED_IN_CODES:
         return DeviceNotLoggedIn(message, code=code, status=status)
+    if code is not None and (code, status) in _ALREADY_LOGGED_IN_CODES:
+        return DeviceAlreadyLoggedIn(message, code=code, status=status)
     if status == 404 and code == "DEVICE_NOT_FOUND":
         return DeviceNotFound(message, code=code, status=status)
     if status == 404 and code == "NOT_FOUND" and _DEVICE_WEBHOOK_PATH_RE.search(path):

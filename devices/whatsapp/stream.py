@@ -9,9 +9,11 @@ socket: filter by ``device_id`` downstream.
 
 Threading: ``events()`` runs in one thread (the listener's main thread); ``stop()`` may be
 called from any other thread or from a signal handler (it takes no lock, so a handler cannot
-deadlock the thread it interrupted) and makes ``events()`` return within about a second, or
-within ``connect_timeout`` while a TCP connect is in flight. No background threads are started.
-A stopped stream stays stopped: build a new one to listen again.
+deadlock the thread it interrupted) and makes ``events()`` return within about a second, within
+``connect_timeout`` while a TCP connect is in flight (websocket-client only hands out the socket
+once it is connected, so that wait cannot be cut short; hence a default of 3 s, well inside a
+5 s shutdown budget), or once a ``device_id`` callable returns. No background threads are
+started. A stopped stream stays stopped: build a new one to listen again.
 """
 
 from __future__ import annotations
@@ -60,8 +62,10 @@ class WhatsAppEventStream:
 
     ``device_id`` is any slot id the upstream can resolve (its ``/ws`` route sits behind the
     device middleware); it may be a callable, evaluated before every connect, so a listener can
-    pick whichever slot exists at that moment. Counters ``connects``, ``disconnects``,
-    ``refusals`` and ``last_delays`` (recent backoff delays, bounded) are for tests and ops.
+    pick whichever slot exists at that moment. A callable that raises counts as a failed
+    connect; one that blocks delays ``stop()`` as long, so it should carry its own timeout.
+    Counters ``connects``, ``disconnects``, ``refusals`` and ``last_delays`` (recent backoff
+    delays, bounded) are for tests and ops.
     """
 
     def __init__(
@@ -75,7 +79,7 @@ class WhatsAppEventStream:
         backoff_base: float = 1.0,
         backoff_cap: float = 60.0,
         stable_after: float = 30.0,
-        connect_timeout: float = 5,
+        connect_timeout: float = 3,
         rng: random.Random | None = None,
     ) -> None:
         self.ws_url = ws_url
@@ -181,6 +185,13 @@ class WhatsAppEventStream:
 
     def _connect(self) -> websocket.WebSocket | None:
         self._waiting_for_device = False
+        try:
+            # Before the stop check below: a stop() that comes while a callable picks the
+            # device is seen there, and no connect starts after it.
+            url = self._url()
+        except Exception as exc:
+            logger.warning("whatsapp socket: could not pick a device id: %s", type(exc).__name__)
+            return None
         ws = websocket.WebSocket(enable_multithread=True)
         # Publish the socket before checking the flag: a stop() that comes earlier is seen
         # here, one that comes later finds the socket and aborts it.
@@ -190,7 +201,7 @@ class WhatsAppEventStream:
             return None
         try:
             ws.connect(
-                self._url(),
+                url,
                 header=[self._auth_header],
                 timeout=self.connect_timeout,
                 suppress_origin=True,

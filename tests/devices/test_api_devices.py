@@ -53,6 +53,48 @@ def test_creating_a_device_while_the_upstream_is_down_is_503_and_stores_nothing(
     assert not DeviceMembership.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "lost_answer",
+    [{"timeout_after_accept": True}, {"drop_connection": True}],
+    ids=["read-timeout", "dropped"],
+)
+def test_a_create_whose_answer_is_lost_removes_the_slot_and_is_503(
+    as_user, sandbox, settings, lost_answer
+):
+    settings.WHATSAPP_READ_TIMEOUT = 0.5
+    # The upstream creates the slot, then its answer never arrives.
+    sandbox.fault(method="POST", path="/devices", run_handler=True, times=1, **lost_answer)
+    response = as_user(UserFactory()).post("/api/v1/devices", {"name": "Sales"}, format="json")
+    assert response.status_code == 503
+    assert response.json()["code"] == "upstream_unavailable"
+    assert not Device.objects.exists()
+    assert not DeviceMembership.objects.exists()
+    # The slot was made, then removed again.
+    create, *rest = sandbox.control("GET", "/requests")
+    assert (create["method"], create["path"]) == ("POST", "/devices")
+    assert [(c["method"], c["path"]) for c in rest] == [
+        ("DELETE", f"/devices/{create['json']['device_id']}")
+    ]
+    assert sandbox.slot_ids() == set()
+
+
+@pytest.mark.parametrize(
+    ("action", "body"),
+    [("login", None), ("login/code", {"phone_number": "+62 812 3456 7890"})],
+)
+def test_logging_in_a_paired_device_that_is_offline_is_409(as_user, sandbox, action, body):
+    client = as_user(UserFactory())
+    device_id = client.post("/api/v1/devices", {"name": "Sales"}, format="json").json()["id"]
+    slot = Device.objects.get(pk=device_id).slot_id
+    assert client.post(f"/api/v1/devices/{device_id}/login").status_code == 200
+    sandbox.scan(slot)
+    # The phone went offline: GOWA keeps the session and answers a login 500 SESSION_SAVED_ERROR.
+    sandbox.control("POST", f"/devices/{slot}/disconnect")
+    response = client.post(f"/api/v1/devices/{device_id}/{action}", body, format="json")
+    assert response.status_code == 409
+    assert response.json()["code"] == "device_already_logged_in"
+
+
 def test_deleting_a_device_while_the_upstream_is_down_is_503_and_keeps_it(as_user, settings):
     owner = UserFactory()
     device = DeviceMembershipFactory(user=owner, role=Role.OWNER).device

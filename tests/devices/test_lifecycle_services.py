@@ -1,6 +1,7 @@
 """The upstream side of a device's life, against the sandbox over real HTTP."""
 
 import base64
+import time
 
 import pytest
 
@@ -123,3 +124,118 @@ def test_a_logout_that_times_out_has_an_unknown_outcome(sandbox, device, short_r
     )
     with pytest.raises(UpstreamOutcomeUnknownError):
         lifecycle.device_logout(device=device)
+
+
+def test_a_provision_whose_answer_is_lost_removes_the_slot_and_is_503(sandbox, short_read_timeout):
+    sandbox.fault(
+        method="POST", path="/devices", timeout_after_accept=True, run_handler=True, times=1
+    )
+    device = Device.objects.create(name="Lost answer")
+    with pytest.raises(UpstreamUnavailableError):
+        lifecycle.device_provision(device=device)
+    assert sandbox.slot_ids() == set()
+    device.refresh_from_db()
+    assert device.upstream_id is None
+
+
+@pytest.mark.parametrize(
+    "login",
+    [
+        lambda device: lifecycle.device_login_qr(device=device),
+        lambda device: lifecycle.device_login_code(device=device, phone="6281234567890"),
+    ],
+    ids=["qr", "code"],
+)
+def test_a_login_on_a_slot_gone_upstream_provisions_it_again(sandbox, device, settings, login):
+    # The sandbox restarted (its slots live in memory) while the database kept the device.
+    sandbox.upstream("DELETE", f"/devices/{device.slot_id}")
+    lifecycle.devices_reconcile()
+    device.refresh_from_db()
+    assert device.upstream_state == "missing"
+
+    login(device)
+
+    # Not the bare slot GOWA's login would make on the fly: the device's own webhook is set.
+    webhook = sandbox.device_webhook(device.slot_id)
+    assert webhook["webhook_url"] == settings.WHATSAPP_WEBHOOK_URL
+    assert webhook["webhook_secret"] == device.webhook_secret
+    device.refresh_from_db()
+    assert device.state == Device.State.AWAITING_SCAN
+
+
+def test_a_login_on_a_slot_made_without_the_webhook_restores_it(sandbox, settings):
+    device = Device.objects.create(name="Made on the fly")
+    # An earlier login created the slot on the fly, with no webhook of its own.
+    sandbox.upstream("POST", "/devices", json={"device_id": device.slot_id})
+    lifecycle.device_login_qr(device=device)
+    webhook = sandbox.device_webhook(device.slot_id)
+    assert webhook["webhook_url"] == settings.WHATSAPP_WEBHOOK_URL
+    assert webhook["webhook_secret"] == device.webhook_secret
+
+
+def test_a_login_on_a_slot_in_place_changes_nothing_upstream(sandbox, device):
+    lifecycle.device_login_qr(device=device)
+    _provision, *calls = [(c["method"], c["path"]) for c in sandbox.control("GET", "/requests")]
+    slot = device.slot_id
+    assert calls[:2] == [("GET", f"/devices/{slot}/webhook"), ("GET", f"/devices/{slot}/login")]
+    assert [method for method, _ in calls] == ["GET"] * len(calls)  # the QR PNG is the rest
+
+
+@pytest.mark.parametrize("action", ["login", "login/code"])
+def test_a_login_on_a_paired_device_that_is_offline_is_already_logged_in(sandbox, device, action):
+    lifecycle.device_login_qr(device=device)
+    sandbox.scan(device.slot_id)
+    sandbox.control("POST", f"/devices/{device.slot_id}/disconnect")
+    with pytest.raises(DeviceAlreadyLoggedInError):
+        if action == "login":
+            lifecycle.device_login_qr(device=device)
+        else:
+            lifecycle.device_login_code(device=device, phone="6281234567890")
+
+
+@pytest.fixture
+def short_login_window(sandbox):
+    sandbox.control("PATCH", "/config", json={"login_window": 1.0})
+
+
+def test_awaiting_scan_ends_when_the_login_window_closes(sandbox, device, short_login_window):
+    lifecycle.device_login_qr(device=device)
+    lifecycle.device_status_refresh(device=device)
+    device.refresh_from_db()
+    assert device.state == Device.State.AWAITING_SCAN  # the window is still open
+
+    time.sleep(1.2)
+    lifecycle.device_status_refresh(device=device)
+    device.refresh_from_db()
+    assert device.state == Device.State.LOGGED_OUT
+
+
+def test_reconcile_ends_an_expired_login_too(sandbox, short_login_window):
+    expired = lifecycle.device_provision(device=Device.objects.create(name="Expired"))
+    lifecycle.device_login_qr(device=expired)
+    time.sleep(1.2)
+    fresh = lifecycle.device_provision(device=Device.objects.create(name="Fresh"))
+    lifecycle.device_login_code(device=fresh, phone="6281234567890")
+
+    assert lifecycle.devices_reconcile() == 1
+
+    expired.refresh_from_db()
+    fresh.refresh_from_db()
+    assert expired.state == Device.State.LOGGED_OUT
+    assert fresh.state == Device.State.AWAITING_SCAN
+
+
+def test_the_listener_attaches_to_a_slot_the_upstream_holds(sandbox, settings):
+    lost = lifecycle.device_provision(device=Device.objects.create(name="Lost"))
+    sandbox.upstream("DELETE", f"/devices/{lost.slot_id}")
+    assert lifecycle.device_slot_to_listen_on(timeout=1) is None  # the upstream holds none
+
+    sandbox.upstream("POST", "/devices", json={"device_id": "not-ours"})
+    assert lifecycle.device_slot_to_listen_on(timeout=1) == "not-ours"
+
+    kept = lifecycle.device_provision(device=Device.objects.create(name="Kept"))
+    assert lifecycle.device_slot_to_listen_on(timeout=1) == kept.slot_id
+
+    # The upstream cannot be asked: the oldest stored slot, as before.
+    settings.WHATSAPP_API_URL = "http://127.0.0.1:1"
+    assert lifecycle.device_slot_to_listen_on(timeout=1) == lost.slot_id

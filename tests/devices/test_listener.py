@@ -27,6 +27,17 @@ def _sockets(sandbox) -> dict:
     return sandbox.control("GET", "/ws/stats")
 
 
+def _log_in_through_the_listener(sandbox, device: Device) -> None:
+    """Log in and scan; the LOGIN_SUCCESS frame must reach the device through the listener."""
+    lifecycle.device_login_qr(device=device)
+    sandbox.scan(device.slot_id, phone="6281234567890")
+    _wait(
+        lambda: Device.objects.get(pk=device.pk).state == Device.State.CONNECTED,
+        30,
+        "the device to be connected through the listener",
+    )
+
+
 def test_listener_survives_50_drops_and_handles_events_after(sandbox, processes):
     device = lifecycle.device_provision(device=Device.objects.create(name="Listener"))
     listener = processes.listener()
@@ -49,13 +60,7 @@ def test_listener_survives_50_drops_and_handles_events_after(sandbox, processes)
     assert after["VmRSS"] - before["VmRSS"] < 10 * 1024, (before, after)  # KiB
 
     # A lifecycle frame after all that: the scan's LOGIN_SUCCESS refreshes the device.
-    lifecycle.device_login_qr(device=device)
-    sandbox.scan(device.slot_id, phone="6281234567890")
-    _wait(
-        lambda: Device.objects.get(pk=device.pk).state == Device.State.CONNECTED,
-        30,
-        "the device to be connected through the listener",
-    )
+    _log_in_through_the_listener(sandbox, device)
     # A message frame pushed on the socket is ingested (recorded once).
     sandbox.control("PATCH", "/config", json={"ws_message_events": True})
     sandbox.control(
@@ -94,3 +99,21 @@ def test_listener_waits_quietly_while_the_upstream_has_no_device(sandbox, proces
     output, _ = listener.communicate(timeout=10)
     assert listener.returncode == 0, output
     assert "ERROR" not in output and "Traceback" not in output
+
+
+def test_listener_skips_a_stored_slot_the_upstream_has_lost(sandbox, processes):
+    # The oldest device's slot is gone upstream (the sandbox restarted, the database did not);
+    # the upstream also holds a slot that is not ours.
+    lost = lifecycle.device_provision(device=Device.objects.create(name="Lost"))
+    sandbox.upstream("DELETE", f"/devices/{lost.slot_id}")
+    sandbox.upstream("POST", "/devices", json={"device_id": "not-ours"})
+    kept = lifecycle.device_provision(device=Device.objects.create(name="Kept"))
+
+    processes.listener()
+    processes.worker()
+    _wait(lambda: _sockets(sandbox)["open"] == 1, 30, "the listener to connect")
+    sockets = sandbox.control("GET", "/requests", params={"path": "/ws"})
+    assert sockets[-1]["device_id"] == kept.slot_id  # ours, among the slots the upstream holds
+    assert all(entry["device_id"] != lost.slot_id for entry in sockets)
+
+    _log_in_through_the_listener(sandbox, kept)

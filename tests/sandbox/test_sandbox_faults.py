@@ -64,6 +64,42 @@ def test_timeout_after_accept_never_answers(gowa: Gowa) -> None:
     assert gowa.control("GET", "/sent").json() == []  # and nothing was sent
 
 
+def test_run_handler_then_timeout_acts_but_never_answers(gowa: Gowa) -> None:
+    gowa.paired_device("d1")
+    add_fault(
+        gowa,
+        method="POST",
+        path="/send/message",
+        timeout_after_accept=True,
+        run_handler=True,
+        times=1,
+    )
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        gowa.post("/send/message", json=MESSAGE, timeout=0.5)
+    # Unlike the plain hold, the upstream acted: the message went out, only its answer was lost.
+    sent = gowa.control("GET", "/sent").json()
+    assert [entry["fields"]["message"] for entry in sent] == ["hi"]
+    seen = gowa.control("GET", "/requests", params={"path": "/send/message"}).json()
+    assert seen[-1]["status"] in (None, 499)
+
+
+def test_run_handler_then_drop_creates_the_device_and_cuts_the_answer(gowa: Gowa) -> None:
+    add_fault(gowa, method="POST", path="/devices", drop_connection=True, run_handler=True)
+    with pytest.raises(requests.exceptions.ConnectionError):
+        gowa.post("/devices", json={"device_id": "d1", "webhook_url": "http://h/hook"})
+    assert [d["id"] for d in gowa.get("/devices").json()["results"]] == ["d1"]
+    assert gowa.get("/devices/d1/webhook").json()["results"]["webhook_url"] == "http://h/hook"
+
+
+def test_run_handler_with_a_status_replaces_the_answer(gowa: Gowa) -> None:
+    add_fault(gowa, method="POST", path="/devices", status=500, run_handler=True, times=1)
+    assert gowa.post("/devices", json={"device_id": "d1"}).status_code == 500
+    assert [d["id"] for d in gowa.get("/devices").json()["results"]] == ["d1"]
+    # A route that fails on its own is still answered by the fault, not by its own error.
+    add_fault(gowa, method="POST", path="/devices", status=503, run_handler=True, times=1)
+    assert gowa.post("/devices", json={"device_id": "d1"}).status_code == 503
+
+
 def test_drop_connection_fault(gowa: Gowa) -> None:
     add_fault(gowa, method="*", path="/app/*", drop_connection=True)
     with pytest.raises(requests.exceptions.ConnectionError):
@@ -84,7 +120,13 @@ def test_faults_apply_to_websocket_upgrades(gowa: Gowa) -> None:
 
 
 def test_invalid_fault_specs_are_rejected(gowa: Gowa) -> None:
-    for spec in ({"path": "/x"}, {"path": "/x", "status": "500"}, {"path": "/x", "bogus": 1}):
+    for spec in (
+        {"path": "/x"},
+        {"path": "/x", "status": "500"},
+        {"path": "/x", "bogus": 1},
+        {"path": "/x", "run_handler": True},
+        {"path": "/x", "run_handler": True, "delay": 0.1},
+    ):
         response = gowa.control("POST", "/faults", json=spec)
         assert response.status_code == 400, spec
         assert response.json()["code"] == "VALIDATION_ERROR"

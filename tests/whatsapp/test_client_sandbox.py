@@ -8,6 +8,7 @@ import pytest
 
 from devices.whatsapp import (
     DeviceAlreadyExists,
+    DeviceAlreadyLoggedIn,
     DeviceNotFound,
     DeviceNotLoggedIn,
     UpstreamAuthFailed,
@@ -155,11 +156,21 @@ def test_injected_500_is_retryable(sandbox, upstream, paired):
     assert upstream.send_text(paired, "6282222222222", "hi").message_id
 
 
-def test_injected_session_saved_and_gateway_timeout_are_retryable(sandbox, upstream, paired):
-    sandbox.fault(path="/devices/*/login", status=500, code="SESSION_SAVED_ERROR", times=1)
-    with pytest.raises(UpstreamUnavailable) as info:
+def test_login_on_an_offline_paired_device_is_already_logged_in(sandbox, upstream, paired):
+    # GOWA's SESSION_SAVED_ERROR: a session is stored, so a new login is refused, not "retry".
+    sandbox.post(f"/devices/{paired}/disconnect")
+    with pytest.raises(DeviceAlreadyLoggedIn) as info:
         upstream.device_login_qr(paired)
-    assert info.value.code == "SESSION_SAVED_ERROR"
+    assert (info.value.status, info.value.code, info.value.retryable) == (
+        500,
+        "SESSION_SAVED_ERROR",
+        False,
+    )
+    with pytest.raises(DeviceAlreadyLoggedIn):
+        upstream.device_login_code(paired, "6281111111111")
+
+
+def test_injected_gateway_timeout_is_retryable(sandbox, upstream, paired):
     sandbox.fault(path="/send/message", status=504, code="GATEWAY_TIMEOUT", times=1)
     with pytest.raises(UpstreamUnavailable) as info:
         upstream.send_text(paired, "6282222222222", "hi")

@@ -4,6 +4,7 @@ import pytest
 
 from devices.whatsapp.errors import (
     DeviceAlreadyExists,
+    DeviceAlreadyLoggedIn,
     DeviceNotFound,
     DeviceNotLoggedIn,
     UpstreamAuthFailed,
@@ -96,7 +97,7 @@ from devices.whatsapp.errors import (
             "your session have been saved",
             "/devices/x/login",
             True,
-            UpstreamUnavailable,
+            DeviceAlreadyLoggedIn,
             "SESSION_SAVED_ERROR",
         ),
         (
@@ -160,7 +161,7 @@ from devices.whatsapp.errors import (
             "you are already logged in.",
             "/devices/x/login",
             True,
-            UpstreamRejected,
+            DeviceAlreadyLoggedIn,
             "ALREADY_LOGGED_IN",
         ),
         (404, None, "Cannot GET /nope", "/nope", False, UpstreamRejected, "http_404"),
@@ -180,6 +181,7 @@ def test_class_hierarchy():
     assert issubclass(UpstreamAuthFailed, UpstreamRejected)
     assert issubclass(DeviceNotLoggedIn, UpstreamRejected)
     assert issubclass(DeviceNotFound, UpstreamRejected)
+    assert issubclass(DeviceAlreadyLoggedIn, UpstreamRejected)
     assert issubclass(UpstreamRejected, UpstreamError)
 
 

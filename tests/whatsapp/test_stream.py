@@ -6,6 +6,7 @@ import base64
 import logging
 import random
 import signal
+import socket
 import threading
 import time
 
@@ -28,6 +29,15 @@ def consume(stream: WhatsAppEventStream, into: list) -> threading.Thread:
     thread = threading.Thread(target=lambda: into.extend(stream.events()), daemon=True)
     thread.start()
     return thread
+
+
+def stop_within(stream: WhatsAppEventStream, thread: threading.Thread, seconds: float) -> None:
+    """stop() the stream that `thread` consumes; it must be done in under `seconds`."""
+    started = time.monotonic()
+    stream.stop()
+    thread.join(seconds + 5)
+    assert not thread.is_alive()
+    assert time.monotonic() - started < seconds
 
 
 @pytest.fixture
@@ -69,11 +79,7 @@ def test_refused_connections_back_off_and_stop_interrupts_sleep():
     assert stream.connects == 0
     # The delays double each time; by now the next sleep is seconds long.
     assert list(stream.last_delays)[:4] == [0.01, 0.02, 0.04, 0.08]
-    started = time.monotonic()
-    stream.stop()
-    thread.join(5)
-    assert not thread.is_alive()
-    assert time.monotonic() - started < 1.5
+    stop_within(stream, thread, 1.5)
     assert events == []
 
 
@@ -107,6 +113,56 @@ def test_yields_both_frame_shapes_and_skips_junk(socket_server, caplog):
     assert socket_server.queries[0] == "device_id=t%201%2F%C3%A9"
 
 
+def test_stop_during_a_hanging_tcp_connect_returns_within_3_seconds():
+    """SIGTERM must end the listener within 5 s; a TCP connect cannot be cut short."""
+    with socket.socket() as server, socket.socket() as filler:
+        # A full accept queue: the kernel drops further SYNs, so the next connect hangs until
+        # its timeout, and websocket-client hands out no socket that stop() could shut.
+        server.bind(("127.0.0.1", 0))
+        server.listen(0)
+        filler.connect(server.getsockname())
+        stream = WhatsAppEventStream(f"ws://127.0.0.1:{server.getsockname()[1]}/ws", "u", "p")
+        thread = consume(stream, [])
+        time.sleep(0.3)  # in the connect by now
+        stop_within(stream, thread, 3.5)
+        assert stream.connects == 0
+
+
+def test_a_stop_while_the_device_id_is_picked_starts_no_connect(socket_server):
+    picked = threading.Event()
+
+    def slow_pick() -> str:
+        picked.set()
+        time.sleep(0.3)  # e.g. the listener asking the upstream for its slots
+        return "d1"
+
+    stream = WhatsAppEventStream(socket_server.url, "u", "p", device_id=slow_pick)
+    thread = consume(stream, [])
+    assert picked.wait(5)
+    stream.stop()
+    thread.join(5)
+    assert not thread.is_alive()
+    assert socket_server.connections == 0
+
+
+def test_a_device_id_callable_that_fails_counts_as_a_failed_connect(socket_server):
+    answers = iter([RuntimeError("database away"), "d1"])
+
+    def pick() -> str:
+        answer = next(answers)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    stream = WhatsAppEventStream(socket_server.url, "u", "p", device_id=pick, backoff_base=0.01)
+    thread = consume(stream, [])
+    assert wait_until(lambda: socket_server.connections == 1)
+    stream.stop()
+    thread.join(5)
+    assert socket_server.queries == ["device_id=d1"]
+    assert stream.attempt == 1
+
+
 def test_device_id_callable_is_resolved_per_connect(socket_server):
     ids = iter(["first", "second"])
     stream = WhatsAppEventStream(socket_server.url, "u", "p", device_id=lambda: next(ids, None))
@@ -124,11 +180,7 @@ def test_sends_own_pings_and_stop_wakes_blocked_recv(socket_server):
     thread = consume(stream, events)
     assert wait_until(lambda: socket_server.pings >= 3, timeout=5)
     assert stream.connects == 1
-    started = time.monotonic()
-    stream.stop()
-    thread.join(5)
-    assert not thread.is_alive()
-    assert time.monotonic() - started < 1.0
+    stop_within(stream, thread, 1.0)
     assert stream.disconnects == 1
 
 

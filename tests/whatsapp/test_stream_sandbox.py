@@ -142,7 +142,8 @@ def test_survives_fifty_drops_with_bounded_backoff_memory_and_threads(
     assert attempts_before_drop[30] > 5
     assert delays[30] == pytest.approx(0.01)  # first delay after the long-lived connection
     assert delays[31] == pytest.approx(0.02)
-    assert threading.active_count() == threads_after_warmup
+    # No thread per reconnect. (Fewer is fine: a thread an earlier test left may end meanwhile.)
+    assert threading.active_count() <= threads_after_warmup
     ours = [
         tracemalloc.Filter(True, "*/devices/whatsapp/*"),
         tracemalloc.Filter(True, "*/websocket/*"),

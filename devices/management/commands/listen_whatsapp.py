@@ -10,8 +10,8 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from devices.models import Device
 from devices.services.events import upstream_event_record
+from devices.services.lifecycle import device_slot_to_listen_on
 from devices.tasks import device_state_refresh_task, upstream_event_ingest_task
 from devices.whatsapp.stream import WhatsAppEventStream
 from devices.whatsapp.types import EnvelopeEvent, LifecycleEvent
@@ -20,17 +20,16 @@ logger = logging.getLogger("devices.listener")
 
 # Lifecycle frames that change what the upstream would say about a device's state.
 _STATE_CODES = {"LOGIN_SUCCESS", "DEVICE_LOGGED_OUT"}
+# Connect and read timeout of the slot query before each connect. A stop() that arrives during
+# the query waits for it, so together with the socket's own 3 s connect timeout this keeps a
+# SIGTERM exit within 5 s even when the upstream hangs.
+SLOT_QUERY_TIMEOUT = 1.5
 
 
-def any_slot_id() -> str | None:
-    """The upstream's /ws needs a resolvable device; any provisioned one will do."""
+def slot_to_attach() -> str | None:
+    """The upstream's /ws needs a slot it holds; asked afresh before every connect."""
     close_old_connections()
-    return (
-        Device.objects.exclude(upstream_id=None)
-        .order_by("created_at")
-        .values_list("upstream_id", flat=True)
-        .first()
-    )
+    return device_slot_to_listen_on(timeout=SLOT_QUERY_TIMEOUT)
 
 
 def dispatch(event: LifecycleEvent | EnvelopeEvent) -> None:
@@ -80,7 +79,7 @@ class Command(BaseCommand):
         self, *args, backoff_base: float, backoff_cap: float, ping_interval: float, **options
     ) -> None:
         stream = WhatsAppEventStream.from_settings(
-            device_id=any_slot_id,
+            device_id=slot_to_attach,
             backoff_base=backoff_base,
             backoff_cap=backoff_cap,
             ping_interval=ping_interval,

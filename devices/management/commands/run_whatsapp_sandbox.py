@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 import signal
 import threading
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
@@ -23,13 +25,28 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--host", default="127.0.0.1", help="Interface to bind (default: 127.0.0.1)."
+            "--host",
+            default=None,
+            help="Interface to bind (default: 127.0.0.1, or the host of --from-settings).",
         )
         parser.add_argument(
             "--port",
             type=int,
-            default=3000,
-            help="TCP port to listen on (default: 3000, GOWA's; 0 picks a free port).",
+            default=None,
+            help=(
+                "TCP port to listen on (default: 3000, GOWA's, or the port of "
+                "--from-settings; 0 picks a free port)."
+            ),
+        )
+        parser.add_argument(
+            "--from-settings",
+            action="store_true",
+            help=(
+                "Listen where settings.WHATSAPP_API_URL points (its host and port) when that is "
+                "a plain http URL on this machine, so the platform finds the sandbox without "
+                "repeating the address; otherwise warn and use the defaults. --host and --port "
+                "still win."
+            ),
         )
         parser.add_argument(
             "--user",
@@ -67,9 +84,21 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        host, port = ("127.0.0.1", 3000)
+        if options["from_settings"]:
+            address = _address_from_settings()
+            if address is None:
+                # Not an error: `make run` starts the sandbox even when the platform is pointed
+                # at a real upstream, and one process exiting would stop all of them.
+                self.stderr.write(
+                    f"WHATSAPP_API_URL ({settings.WHATSAPP_API_URL}) is not a local http root "
+                    "URL: the sandbox listens on its defaults and the platform will not use it"
+                )
+            else:
+                host, port = address
         server = SandboxServer(
-            host=options["host"],
-            port=options["port"],
+            host=host if options["host"] is None else options["host"],
+            port=port if options["port"] is None else options["port"],
             user=_pick(options["user"], "WHATSAPP_API_USER", "admin"),
             password=_pick(options["password"], "WHATSAPP_API_PASSWORD", "admin"),
             webhook_url=_pick(options["webhook_url"], "WHATSAPP_WEBHOOK_URL", "") or None,
@@ -95,6 +124,29 @@ class Command(BaseCommand):
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
         self.stderr.write("WhatsApp sandbox stopped")
+
+
+def _address_from_settings() -> tuple[str, int] | None:
+    """Host and port of settings.WHATSAPP_API_URL when it names a sandbox on this machine: plain
+    http, a loopback host, no base path (the sandbox serves neither TLS nor a prefix). None for
+    anything else, e.g. a real GOWA elsewhere."""
+    parts = urlsplit(str(getattr(settings, "WHATSAPP_API_URL", "") or ""))
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme != "http" or parts.path.strip("/") or not _is_loopback(parts.hostname):
+        return None
+    return parts.hostname, port or 80
+
+
+def _is_loopback(host: str | None) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host or "").is_loopback
+    except ValueError:
+        return False
 
 
 def _pick(option: str | None, setting: str, fallback: str) -> str:
