@@ -9,16 +9,22 @@ throwaway PostgreSQL database, and measures in one run:
   C      the measured path: `POST /api/v1/webhooks/whatsapp` with distinct GOWA `message`
          envelopes signed with the device's webhook secret; afterwards the recorded
          `UpstreamEvent` rows must equal the accepted requests (no loss, no duplicates);
-  D      a sample of C's bodies sent again: every one must answer `duplicate` and add no row.
+  D      a sample of C's bodies sent again: every one must answer `duplicate` and add no row;
+  E      the other baseline, and the listener's own path: one Celery task per event
+         (`devices.tasks.upstream_event_ingest_task`, the envelope `listen_whatsapp` would pass)
+         published over RabbitMQ to a real worker on a queue of the run's own; events recorded
+         per second from the first publish to the last row, then a sample published again.
 
-The load comes from a separate process (asyncio, raw HTTP/1.1, keep-alive where the server
+The HTTP load comes from a separate process (asyncio, raw HTTP/1.1, keep-alive where the server
 allows it), closed loop with `--connections` requests in flight; warm-up is excluded from the
 rates. Run from the repository root:
 
     .venv/bin/python bench/webhook_ingest.py [--seconds 15] [--connections 32] [--workers 3]
+        [--tasks 10000] [--celery-pool prefork] [--celery-concurrency 2] [--skip A,B,...]
 
 Needs PostgreSQL at 127.0.0.1:5432 (user `postgres`, no password), and creates and drops the
-database `bench_ingest` itself. Exit status: 0 when every check passed, 1 when one failed.
+database `bench_ingest` itself; RabbitMQ at 127.0.0.1:5672 (guest) for E, whose queue it deletes.
+Exit status: 0 when every check passed, 1 when one failed.
 """
 
 from __future__ import annotations
@@ -53,6 +59,9 @@ DEVICE_JID = "6281100000001@s.whatsapp.net"
 DEVICE_SLOT = "bench-ingest-slot"
 BATCH_ROWS = 1000
 NOISY_SHARE = 0.10  # CPU share taken by other work above which a phase is flagged
+BROKER_URL = "amqp://guest:guest@127.0.0.1:5672//"
+E_WARMUP = 200  # phase E: events recorded, unmeasured, before the measured batch
+STALL_SECONDS = 30.0  # phase E: waiting ends when nothing moves for this long
 RUN_LOCK_KEY = 7_100_420_001  # pg advisory lock: one run of this bench at a time
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -100,14 +109,21 @@ def percentile(sorted_values: list[float], q: float) -> float | None:
     return sorted_values[rank]
 
 
-def proc_cpu_seconds(pid: int) -> float:
-    """utime + stime of one process (all its threads), 0 when it is gone."""
+def proc_cpu_seconds(pid: int, *, reaped: bool = False) -> float:
+    """utime + stime of one process (all its threads), 0 when it is gone; with `reaped`, the
+    same of its children that ended and were waited for (cutime + cstime)."""
     try:
         with open(f"/proc/{pid}/stat") as f:
             fields = f.read().rsplit(")", 1)[1].split()
     except OSError:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+    first = 13 if reaped else 11
+    return (int(fields[first]) + int(fields[first + 1])) / CLK_TCK
+
+
+def parent_of(pid: int) -> int:
+    with open(f"/proc/{pid}/stat") as f:
+        return int(f.read().rsplit(")", 1)[1].split()[1])
 
 
 def children_of(pid: int) -> list[int]:
@@ -125,6 +141,17 @@ def children_of(pid: int) -> list[int]:
     return found
 
 
+def pids_named(command: str) -> list[int]:
+    """Processes whose command name (`/proc/PID/comm`) is `command`."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError), open(f"/proc/{entry}/comm") as f:
+                if f.read().strip() == command:
+                    found.append(int(entry))
+    return found
+
+
 def machine_busy_seconds() -> float:
     """CPU seconds the whole machine spent busy (all CPUs; not idle, iowait or steal)."""
     with open("/proc/stat") as f:
@@ -134,20 +161,29 @@ def machine_busy_seconds() -> float:
 
 
 class CpuSampler:
-    """CPU time spent by the web workers, the bench database's PostgreSQL processes and the
-    whole machine between `start()` and `stop()`."""
+    """CPU time spent by the application processes (gunicorn workers, or the Celery worker),
+    the bench database's PostgreSQL processes and the whole machine between `start()` and
+    `stop()`."""
 
-    def __init__(self, *, web_master: int | None, pg_pids: Any) -> None:
-        self.web_master = web_master
-        self.pg_pids = pg_pids  # callable returning the PostgreSQL pids to count
+    def __init__(
+        self, *, app_pids: Any, pg_pids: Any, broker_pids: Any = list, postmaster: int | None = None
+    ) -> None:
+        self.app_pids = app_pids  # callables returning the pids to count
+        self.pg_pids = pg_pids
+        self.broker_pids = broker_pids
+        # With the postmaster's pid, backends that ended within the window count too (CPU of
+        # its reaped children: of any database, so other work on the server inflates it).
+        self.postmaster = postmaster
         self.result: dict[str, float] = {}
 
     def _snapshot(self) -> dict[str, Any]:
-        web = children_of(self.web_master) if self.web_master else []
+        app = self.app_pids()
         pg = self.pg_pids()
         return {
-            "web": {pid: proc_cpu_seconds(pid) for pid in web},
+            "app": {pid: proc_cpu_seconds(pid) for pid in app},
             "pg": {pid: proc_cpu_seconds(pid) for pid in pg},
+            "broker": {pid: proc_cpu_seconds(pid) for pid in self.broker_pids()},
+            "pg_ended": proc_cpu_seconds(self.postmaster, reaped=True) if self.postmaster else 0.0,
             "machine": machine_busy_seconds(),
             "self": time.process_time(),
             "t": time.perf_counter(),
@@ -165,13 +201,36 @@ class CpuSampler:
             return sum(cpu - before.get(pid, 0.0) for pid, cpu in end[group].items())
 
         self.result = {
-            "web": delta("web"),
-            "pg": delta("pg"),
+            "app": delta("app"),
+            "pg": delta("pg") + end["pg_ended"] - self._start["pg_ended"],
+            "broker": delta("broker"),
             "busy": end["machine"] - self._start["machine"],
             "self": end["self"] - self._start["self"],  # this process (client of phase A)
             "seconds": end["t"] - self._start["t"],
         }
         return self.result
+
+
+class LogCounter:
+    """Occurrences of some byte strings in a growing log file, read incrementally."""
+
+    def __init__(self, path: Path, needles: list[bytes]) -> None:
+        self.path = path
+        self.offset = 0
+        self.rest = b""  # an unfinished last line
+        self.counts = dict.fromkeys(needles, 0)
+
+    def update(self) -> dict[bytes, int]:
+        with open(self.path, "rb") as f:
+            f.seek(self.offset)
+            data = f.read()
+        self.offset += len(data)
+        data = self.rest + data
+        cut = data.rfind(b"\n") + 1
+        self.rest = data[cut:]
+        for needle in self.counts:
+            self.counts[needle] += data[:cut].count(needle)
+        return self.counts
 
 
 # ----------------------------------------------------------------------------- load generator
@@ -436,6 +495,51 @@ def setup_main() -> None:
     )
 
 
+def publish_main() -> None:
+    """Publish `devices.tasks.upstream_event_ingest_task` messages as the listener does: one
+    `apply_async` per frame, the frame's envelope as the task's keyword argument, to the run's
+    own queue. The first stdin line is the set-up; then each line asks for one batch, and one
+    JSON line answers when it is published (so the producer connection stays warm between
+    batches)."""
+    import django
+
+    django.setup()
+    from devices.tasks import upstream_event_ingest_task
+
+    setup = json.loads(sys.stdin.readline())
+    while line := sys.stdin.readline():
+        batch = json.loads(line)
+        if "indices" in batch:
+            indices = batch["indices"]
+        else:
+            indices = range(batch["start"], batch["start"] + batch["count"])
+        # The envelope `listen_whatsapp` builds from a frame: event, device_id, session_id,
+        # payload (built beforehand: only publishing is timed).
+        envelopes = [
+            json.loads(
+                webhook_body(i, tag=setup["tag"], jid=setup["jid"], session_id=setup["session_id"])
+            )
+            for i in indices
+        ]
+        first_publish = time.time()  # wall clock: compared with the rows' received_at
+        started, started_cpu = time.perf_counter(), time.process_time()
+        for envelope in envelopes:
+            upstream_event_ingest_task.apply_async(
+                kwargs={"source": "websocket", "envelope": envelope}, queue=setup["queue"]
+            )
+        print(
+            json.dumps(
+                {
+                    "count": len(envelopes),
+                    "first_publish": first_publish,
+                    "seconds": time.perf_counter() - started,
+                    "cpu_seconds": time.process_time() - started_cpu,
+                }
+            ),
+            flush=True,
+        )
+
+
 def sql_main() -> None:
     """One webhook request through Django's WSGI handler (as gunicorn calls it) under a libpq
     trace: print every statement sent to PostgreSQL for a new event, a duplicate and /healthz,
@@ -539,6 +643,10 @@ class Bench:
         self.lock_conn: Any = None
         self.port = args.port or free_port()
         self.env = self._server_env()
+        self.worker: subprocess.Popen | None = None
+        # The run's own queue: no other worker on the broker consumes it.
+        self.queue = f"bench-ingest-{secrets.token_hex(6)}"
+        self.queue_used = False
 
     # -- environment, processes
 
@@ -557,24 +665,31 @@ class Bench:
                 "SECURE_SSL_REDIRECT": "false",
                 "DATABASE_URL": DB_URL,
                 "REDIS_URL": "redis://127.0.0.1:6379/0",
-                "RABBITMQ_URL": "amqp://guest:guest@127.0.0.1:5672//",
+                "RABBITMQ_URL": BROKER_URL,
+                # Production insists on one; neither the webhook nor the ingest task calls it.
+                "WHATSAPP_API_URL": "http://127.0.0.1:3000",
                 "PYTHONPATH": str(ROOT),
             }
         )
         return env
 
-    def helper(self, mode: str, spec: dict | None = None, *, env: dict | None = None) -> dict:
+    def start_mode(self, mode: str, *, stderr: Any = subprocess.PIPE) -> subprocess.Popen:
+        """This script in one of its helper modes, spoken to over stdin/stdout."""
         proc = subprocess.Popen(
             [sys.executable, str(Path(__file__).resolve()), mode],
             cwd=ROOT,
-            env=env or self.env,
+            env=self.env,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=stderr,
             text=True,
             start_new_session=True,  # Ctrl-C reaches this process only; close() ends them
         )
         self.children.append(proc)
+        return proc
+
+    def helper(self, mode: str, spec: dict | None = None) -> dict:
+        proc = self.start_mode(mode)
         out, err = proc.communicate(json.dumps(spec or {}))
         self.children.remove(proc)
         if proc.returncode != 0:
@@ -626,6 +741,14 @@ class Bench:
 
         return psycopg.connect(DB_URL.replace("postgres://", "postgresql://"), autocommit=True)
 
+    def pg_sessions(self, conn: Any) -> int:
+        """Sessions established to the bench database so far (PostgreSQL 14+)."""
+        conn.execute("SELECT pg_stat_clear_snapshot()")
+        row = conn.execute(
+            "SELECT sessions FROM pg_stat_database WHERE datname = %s", [DB_NAME]
+        ).fetchone()
+        return int(row[0] or 0)
+
     def pg_pids(self, conn: Any) -> Any:
         """PostgreSQL processes doing the bench's work: its database's backends (not `conn`'s
         own) plus the WAL writer, background writer and checkpointer."""
@@ -660,48 +783,130 @@ class Bench:
         ]
         if a.worker_class == "gthread":
             cmd += ["--threads", str(a.threads)]
-        self.server_log = open(self.tmp / "gunicorn.log", "w")  # noqa: SIM115 - closed in close()
-        self.server = subprocess.Popen(
-            cmd,
-            cwd=ROOT,
-            env=self.env,
-            stdout=self.server_log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+        self.server = self.spawn(cmd, "gunicorn.log")
+        self.wait_ready(
+            self.server,
+            "gunicorn.log",
+            "gunicorn (GET /healthz, all workers up)",
+            lambda: (
+                http_get_status(self.port, "/healthz") == 200
+                and len(children_of(self.server.pid)) >= a.workers
+            ),
         )
+
+    def spawn(self, cmd: list[str], log_name: str) -> subprocess.Popen:
+        """A long-running child in its own session (Ctrl-C reaches this process only; close()
+        ends it), its output to a log file in the run's folder."""
+        with open(self.tmp / log_name, "w") as log:  # the child keeps its own descriptor
+            return subprocess.Popen(
+                cmd, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+
+    def wait_ready(self, proc: subprocess.Popen, log_name: str, what: str, ready: Any) -> None:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            if self.server.poll() is not None:
-                raise RuntimeError(
-                    f"gunicorn exited ({self.server.returncode}):\n{self.log_tail()}"
-                )
+            if proc.poll() is not None:
+                raise RuntimeError(f"{what} exited ({proc.returncode}):\n{self.log_tail(log_name)}")
             with contextlib.suppress(OSError):
-                if (
-                    http_get_status(self.port, "/healthz") == 200
-                    and len(children_of(self.server.pid)) >= a.workers
-                ):
+                if ready():
                     return
             time.sleep(0.2)
-        raise RuntimeError(f"gunicorn did not answer /healthz within 60 s:\n{self.log_tail()}")
+        raise RuntimeError(f"{what}: not ready within 60 s:\n{self.log_tail(log_name)}")
 
-    def log_tail(self) -> str:
+    def log_tail(self, name: str) -> str:
         with contextlib.suppress(OSError):
-            return (self.tmp / "gunicorn.log").read_text()[-3000:]
+            return (self.tmp / name).read_text()[-3000:]
         return ""
 
-    def stop_server(self) -> None:
-        if self.server is None:
-            return
-        if self.server.poll() is None:
-            self.server.terminate()  # graceful: gunicorn stops its workers
+    @staticmethod
+    def stop_process(proc: subprocess.Popen, sig: int, timeout: float) -> int:
+        """Send `sig` and wait; after `timeout`, SIGKILL the child's whole process group."""
+        if proc.poll() is None:
+            proc.send_signal(sig)
             try:
-                self.server.wait(timeout=15)
+                proc.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
                 with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self.server.pid, signal.SIGKILL)
-                self.server.wait(timeout=5)
-        self.server = None
-        self.server_log.close()
+                    os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=5)
+        return proc.returncode
+
+    def stop_server(self) -> None:
+        if self.server is not None:
+            # Graceful: gunicorn stops its workers.
+            self.stop_process(self.server, signal.SIGTERM, 15)
+            self.server = None
+
+    # -- Celery worker, broker
+
+    def start_worker(self) -> None:
+        """A Celery worker as the image runs one (`celery -A config worker --loglevel INFO`,
+        production settings), consuming only the run's queue."""
+        a = self.args
+        cmd = [
+            sys.executable, "-m", "celery", "-A", "config", "worker",
+            "--pool", a.celery_pool, "--concurrency", str(a.celery_concurrency),
+            "--queues", self.queue, "--hostname", f"{self.queue}@%h", "--loglevel", "INFO",
+            # No event traffic with the other workers on this broker (the test suite's...).
+            "--without-gossip", "--without-mingle", "--without-heartbeat",
+        ]  # fmt: skip
+        self.queue_used = True
+        self.worker = self.spawn(cmd, "celery.log")
+
+        def consuming() -> bool:
+            info = self.queue_info()
+            return info is not None and info[1] >= 1
+
+        self.wait_ready(self.worker, "celery.log", f"celery worker (consuming {self.queue})",
+                        consuming)  # fmt: skip
+
+    def stop_worker(self, *, cold: bool = False) -> int | None:
+        """Warm shutdown (SIGTERM: running tasks finish, late-acked messages not started go
+        back to the queue), or cold (SIGQUIT: at once). Its exit status."""
+        if self.worker is None:
+            return None
+        worker, self.worker = self.worker, None
+        if cold:
+            status = self.stop_process(worker, signal.SIGQUIT, 5)
+        else:
+            status = self.stop_process(worker, signal.SIGTERM, 60)
+        # Pool processes that outlived a master killed outright are still in its group.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(worker.pid, signal.SIGKILL)
+        return status
+
+    def broker(self, call: Any) -> Any:
+        """Run `call(channel)` on a fresh AMQP connection to the broker."""
+        from kombu import Connection
+
+        with Connection(BROKER_URL, connect_timeout=5) as conn:
+            channel = conn.channel()
+            try:
+                return call(channel)
+            finally:
+                with contextlib.suppress(Exception):
+                    channel.close()
+
+    def queue_info(self) -> tuple[int, int] | None:
+        """(messages ready, consumers) of the run's queue; None when it does not exist."""
+        from amqp.exceptions import NotFound
+
+        try:
+            ok = self.broker(lambda ch: ch.queue_declare(queue=self.queue, passive=True))
+        except NotFound:
+            return None
+        return ok.message_count, ok.consumer_count
+
+    def delete_queue(self) -> None:
+        """The queue, and the direct exchange of the same name Celery declared for it."""
+
+        def delete(channel: Any) -> None:
+            channel.queue_delete(queue=self.queue)
+            channel.exchange_delete(exchange=self.queue)
+
+        self.broker(delete)
+        self.queue_used = False
 
     def close(self) -> list[str]:
         """Undo whatever the run started; say what was undone."""
@@ -711,10 +916,21 @@ class Bench:
                 os.killpg(proc.pid, signal.SIGKILL)
             with contextlib.suppress(Exception):
                 proc.wait(timeout=5)
+
+        def step(what: str, action: Any) -> None:
+            try:
+                action()
+                done.append(what)
+            except Exception as exc:  # say so, and go on cleaning up
+                done.append(f"NOT {what}: {exc!r}")
+
         try:
             if self.server is not None:
-                self.stop_server()
-                done.append("gunicorn stopped")
+                step("gunicorn stopped", self.stop_server)
+            if self.worker is not None:
+                step("celery worker stopped", lambda: self.stop_worker(cold=True))
+            if self.queue_used:
+                step(f"queue {self.queue} deleted", self.delete_queue)
         finally:
             try:
                 if self.db_created:
@@ -731,17 +947,7 @@ class Bench:
     def loadgen(self, spec: dict, sampler: CpuSampler) -> dict:
         """Run the load generator; sample CPU over its measured window."""
         spec = {"host": "127.0.0.1", "port": self.port, **spec}
-        proc = subprocess.Popen(
-            [sys.executable, str(Path(__file__).resolve()), "--_loadgen"],
-            cwd=ROOT,
-            env=self.env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,
-        )
-        self.children.append(proc)
+        proc = self.start_mode("--_loadgen")
         proc.stdin.write(json.dumps(spec))
         proc.stdin.close()
         for mark, action in (("WARM", sampler.start), ("END", sampler.stop)):
@@ -758,6 +964,119 @@ class Bench:
             raise RuntimeError(f"load generator failed ({proc.returncode}):\n{err[-3000:]}")
         return json.loads(out.strip().splitlines()[-1])
 
+    def celery_tasks(self, device: dict, *, tag: str) -> dict:
+        """Phase E: one `upstream_event_ingest_task` per event through RabbitMQ to a real
+        worker, as `listen_whatsapp` enqueues them; then a sample published again."""
+        a = self.args
+        db = self.db()
+        try:
+            # From an empty table, as C started: C's rows would only slow the count below.
+            db.execute("TRUNCATE devices_upstreamevent CASCADE")
+            self.start_worker()
+            worker_pid = self.worker.pid
+            log = LogCounter(self.tmp / "celery.log", [b"] succeeded in ", b" raised unexpected"])
+            with open(self.tmp / "publisher.log", "w") as errors:
+                publisher = self.start_mode("--_publish", stderr=errors)
+            setup = {"queue": self.queue, "tag": tag, **device}
+
+            def send(batch: dict) -> None:
+                publisher.stdin.write(json.dumps(batch) + "\n")
+                publisher.stdin.flush()
+
+            def published() -> dict:
+                line = publisher.stdout.readline()
+                if not line:
+                    publisher.wait()
+                    raise RuntimeError(
+                        f"publisher failed ({publisher.returncode}):\n"
+                        f"{self.log_tail('publisher.log')}"
+                    )
+                return json.loads(line)
+
+            def recorded() -> int:
+                return db.execute(
+                    "SELECT count(*) FROM devices_upstreamevent WHERE source = 'websocket'"
+                ).fetchone()[0]
+
+            def wait_until(done: Any, progress: Any) -> None:
+                """Until done(), the worker exits, or progress() stays put STALL_SECONDS."""
+                last, moved = progress(), time.monotonic()
+                while not done() and self.worker.poll() is None:
+                    time.sleep(0.1)
+                    now = progress()
+                    if now != last:
+                        last, moved = now, time.monotonic()
+                    elif time.monotonic() - moved > STALL_SECONDS:
+                        return
+
+            send(setup)
+            send({"start": 0, "count": E_WARMUP})  # connections, imports, caches
+            published()
+            wait_until(lambda: recorded() >= E_WARMUP, recorded)
+            if recorded() != E_WARMUP:
+                raise RuntimeError(
+                    f"the worker recorded {recorded()} of {E_WARMUP} warm-up events:\n"
+                    f"{self.log_tail('celery.log')}"
+                )
+            expected = E_WARMUP + a.tasks
+            sampler = CpuSampler(
+                app_pids=lambda: [worker_pid, *children_of(worker_pid)],
+                pg_pids=self.pg_pids(db),
+                # RabbitMQ's Erlang VM (the whole broker: other users of it count too).
+                broker_pids=lambda: pids_named("beam.smp"),
+                # Celery's Django fix-up closes the database connection around every task.
+                postmaster=parent_of(db.info.backend_pid),
+            )
+            sessions_before = self.pg_sessions(db)
+            sampler.start()
+            send({"start": E_WARMUP, "count": a.tasks})
+            wait_until(lambda: recorded() >= expected, recorded)
+            sampler.stop()
+            sessions = self.pg_sessions(db) - sessions_before
+            pub = published()
+            rows = recorded()
+            last = db.execute(
+                "SELECT extract(epoch FROM max(received_at))::float8 FROM devices_upstreamevent"
+            ).fetchone()[0]
+            # Time to the last event recorded: its received_at is taken just before the insert.
+            seconds = last - pub["first_publish"]
+
+            def ran() -> int:  # tasks finished, by the worker's log (a row comes first)
+                return sum(log.update().values())
+
+            wait_until(lambda: ran() >= expected, ran)
+            ran_before = ran()
+            sample = random.sample(range(E_WARMUP, expected), min(a.dup_sample, a.tasks))
+            send({"indices": sample})
+            published()
+            publisher.stdin.close()
+            publisher.wait(timeout=30)
+            self.children.remove(publisher)
+            wait_until(lambda: ran() >= ran_before + len(sample), ran)
+            counts = log.update().copy()
+            worker_rc = self.stop_worker()  # warm: running tasks finish and are acknowledged
+            left = self.queue_info()
+            rows_after_dup = recorded()
+            self.delete_queue()
+        finally:
+            db.close()
+        return {
+            "count": a.tasks,
+            "rows": rows - E_WARMUP,
+            "seconds": seconds,
+            "rate": (rows - E_WARMUP) / seconds if seconds > 0 else 0.0,  # recorded ones
+            "cpu": sampler.result,
+            "sessions": sessions,
+            "publish": pub,
+            "resent": len(sample),
+            "ran_before_resend": ran_before,
+            "ran": counts[b"] succeeded in "] + counts[b" raised unexpected"],
+            "task_errors": counts[b" raised unexpected"],
+            "rows_after_resend": rows_after_dup - E_WARMUP,
+            "left_in_queue": None if left is None else left[0],
+            "worker_rc": worker_rc,
+        }
+
     def baseline_inserts(self, device: dict, *, method: str, tag: str) -> dict:
         """Rows equivalent to the webhook's, inserted BATCH_ROWS per transaction on one
         connection for --seconds; only the database calls are timed."""
@@ -768,7 +1087,7 @@ class Bench:
                 "(LIKE devices_upstreamevent INCLUDING ALL)"
             )
             conn.execute(f"TRUNCATE {SCRATCH_TABLE}")
-            sampler = CpuSampler(web_master=None, pg_pids=lambda: [conn.info.backend_pid])
+            sampler = CpuSampler(app_pids=list, pg_pids=lambda: [conn.info.backend_pid])
             columns = (
                 "device_id, source, event, account_jid, session_id, dedupe_key, payload, "
                 "status, error, received_at"
@@ -843,60 +1162,81 @@ class Bench:
 
     def run(self) -> int:
         a = self.args
+        skip = a.skip
         tag = f"{random.randrange(16**4):04X}"  # distinct ids per run
+        http = {"B", "C", "D"} - skip
         print(
             f"webhook ingest bench: {os.cpu_count()} CPUs, load average "
             f"{os.getloadavg()[0]:.2f}; gunicorn {a.workers} x {a.worker_class}"
             + (f" ({a.threads} threads)" if a.worker_class == "gthread" else "")
             + f" on 127.0.0.1:{self.port}; {a.connections} connections; "
-            f"{a.warmup:g} s warm-up + {a.seconds:g} s per phase",
+            f"{a.warmup:g} s warm-up + {a.seconds:g} s per phase; Celery worker "
+            f"{a.celery_pool} x {a.celery_concurrency}, {a.tasks} tasks"
+            + (f"; skipping {', '.join(sorted(skip))}" if skip else ""),
             flush=True,
         )
         self.create_database()
         device = self.helper("--_setup")
-        print("  database migrated, device created; A1 PostgreSQL executemany...", flush=True)
-        a1 = self.baseline_inserts(device, method="executemany", tag=tag + "A")
-        print("  A2 PostgreSQL COPY...", flush=True)
-        a2 = self.baseline_inserts(device, method="copy", tag=tag + "C")
-        self.start_server()
-        db = self.db()
-        try:
-            pg = self.pg_pids(db)
-            base = {"connections": a.connections, "warmup": a.warmup, "seconds": a.seconds}
-            print("  B GET /healthz...", flush=True)
-            sampler_b = CpuSampler(web_master=self.server.pid, pg_pids=pg)
-            b = self.loadgen({**base, "mode": "get", "path": "/healthz"}, sampler_b)
-            print("  C POST webhooks...", flush=True)
-            hook = {
-                "path": WEBHOOK_PATH,
-                "tag": tag,
-                "jid": device["jid"],
-                "session_id": device["session_id"],
-                "secret": device["secret"],
-            }
-            sampler_c = CpuSampler(web_master=self.server.pid, pg_pids=pg)
-            c = self.loadgen({**base, **hook, "mode": "webhook", "start_index": 0}, sampler_c)
-            rows_after_c = db.execute("SELECT count(*) FROM devices_upstreamevent").fetchone()[0]
-            failed = set(c["failed"])
-            pool = [i for i in range(c["next_index"]) if i not in failed]
-            sample = random.sample(pool, min(a.dup_sample, len(pool)))
-            print(f"  D re-sending {len(sample)} bodies...", flush=True)
-            sampler_d = CpuSampler(web_master=self.server.pid, pg_pids=pg)
-            d = self.loadgen(
-                {**base, **hook, "mode": "replay", "replay": sample, "warmup": 0, "seconds": 0},
-                sampler_d,
+        print("  database migrated, device created", flush=True)
+        res: dict[str, dict] = {}
+        if "A" not in skip:
+            print("  A1 PostgreSQL executemany...", flush=True)
+            res["A1"] = self.baseline_inserts(device, method="executemany", tag=tag + "A")
+            print("  A2 PostgreSQL COPY...", flush=True)
+            res["A2"] = self.baseline_inserts(device, method="copy", tag=tag + "C")
+        hook = {
+            "path": WEBHOOK_PATH,
+            "tag": tag,
+            "jid": device["jid"],
+            "session_id": device["session_id"],
+            "secret": device["secret"],
+        }
+        if http:
+            self.start_server()
+            db = self.db()
+            try:
+                pg, master = self.pg_pids(db), self.server.pid
+                base = {"connections": a.connections, "warmup": a.warmup, "seconds": a.seconds}
+
+                def phase(key: str, spec: dict) -> None:
+                    sampler = CpuSampler(app_pids=lambda: children_of(master), pg_pids=pg)
+                    res[key] = self.loadgen({**base, **spec}, sampler)
+                    res[key]["cpu"] = sampler.result
+                    res[key]["rows"] = db.execute(
+                        "SELECT count(*) FROM devices_upstreamevent"
+                    ).fetchone()[0]
+
+                if "B" in http:
+                    print("  B GET /healthz...", flush=True)
+                    phase("B", {"mode": "get", "path": "/healthz"})
+                if "C" in http:
+                    print("  C POST webhooks...", flush=True)
+                    phase("C", {**hook, "mode": "webhook", "start_index": 0})
+                if "D" in http:
+                    failed = set(res["C"]["failed"])
+                    pool = [i for i in range(res["C"]["next_index"]) if i not in failed]
+                    sample = random.sample(pool, min(a.dup_sample, len(pool)))
+                    print(f"  D re-sending {len(sample)} bodies...", flush=True)
+                    phase("D", {**hook, "mode": "replay", "replay": sample, "warmup": 0,
+                                "seconds": 0})  # fmt: skip
+                    res["D"]["resent"] = len(sample)
+            finally:
+                db.close()
+            self.stop_server()
+        if "E" not in skip:
+            print(
+                f"  E {a.tasks} Celery tasks ({a.celery_pool} x {a.celery_concurrency})...",
+                flush=True,
             )
-            rows_after_d = db.execute("SELECT count(*) FROM devices_upstreamevent").fetchone()[0]
-        finally:
-            db.close()
-        self.stop_server()
-        print("  SQL trace of single requests (in-process WSGI)...", flush=True)
-        sql = self.helper(
-            "--_sql",
-            {**hook, "start_index": 10_000_000, "rounds": 300},
-        )
-        return report(a, a1, a2, b, c, d, sampler_b, sampler_c, sampler_d,
-                      rows_after_c, rows_after_d, len(sample), sql)  # fmt: skip
+            res["E"] = self.celery_tasks(device, tag=tag + "E")
+        sql = None
+        if "SQL" not in skip:
+            print("  SQL trace of single requests (in-process WSGI)...", flush=True)
+            sql = self.helper(
+                "--_sql",
+                {**hook, "start_index": 10_000_000, "rounds": 300},
+            )
+        return report(a, res, sql)
 
 
 def free_port() -> int:
@@ -923,112 +1263,169 @@ def _fmt(value: float | None, spec: str = ".1f") -> str:
     return "-" if value is None else format(value, spec)
 
 
-def report(a, a1, a2, b, c, d, sb, sc, sd, rows_c, rows_d, resent, sql) -> int:
+def report(a: argparse.Namespace, res: dict[str, dict], sql: dict | None) -> int:
     def rate(r: dict) -> float:
         return r["window_requests"] / r["window_seconds"] if r["window_seconds"] else 0.0
 
-    def http_row(name: str, r: dict, cpu: dict) -> tuple:
-        n = r["window_requests"]
-        return (name, n, r["window_seconds"], rate(r), r["p50_ms"], r["p99_ms"], cpu,
-                cpu["web"], r["cpu_seconds"], r["cpu_seconds"])  # fmt: skip
+    def http_row(name: str, r: dict) -> tuple:
+        cpu = r["cpu"]
+        return (name, r["window_requests"], r["window_seconds"], rate(r), r["p50_ms"],
+                r["p99_ms"], cpu, cpu["app"], r["cpu_seconds"], r["cpu_seconds"])  # fmt: skip
 
     def db_row(name: str, r: dict) -> tuple:
         cpu = r["cpu"]
         return (name, r["count"], r["seconds"], r["rate"], r["p50_ms"], r["p99_ms"], cpu,
                 None, r["client_cpu"], cpu["self"])  # fmt: skip
 
-    rows = [
-        db_row("A1 PG executemany, 1000 rows/tx", a1),
-        db_row("A2 PG COPY, 1000 rows/tx", a2),
-        http_row("B  GET /healthz (no DB)", b, sb.result),
-        http_row("C  POST webhook, new events", c, sc.result),
-        http_row("D  POST webhook, duplicates", d, sd.result),
-    ]
+    a1, a2, b, c, d, e = (res.get(key) for key in ("A1", "A2", "B", "C", "D", "E"))
+    rows = []
+    if a1 and a2:
+        rows += [db_row("A1 PG executemany, 1000 rows/tx", a1),
+                 db_row("A2 PG COPY, 1000 rows/tx", a2)]  # fmt: skip
+    for r, name in ((b, "B  GET /healthz (no DB)"), (c, "C  POST webhook, new events"),
+                    (d, "D  POST webhook, duplicates")):  # fmt: skip
+        if r:
+            rows.append(http_row(name, r))
+    if e:
+        publisher_cpu = e["publish"]["cpu_seconds"]
+        rows.append(("E  Celery task per event", e["rows"], e["seconds"], e["rate"], None, None,
+                     e["cpu"], e["cpu"]["app"], publisher_cpu, publisher_cpu))  # fmt: skip
     ncpu = os.cpu_count() or 1
     print()
     header = (
         f"{'phase':<33}{'count':>8}{'seconds':>8}{'rate/s':>9}{'p50 ms':>8}{'p99 ms':>8}"
-        f"{'busy':>6}{'others':>7}{'web':>7}{'pg':>7}{'client':>7}"
+        f"{'busy':>6}{'others':>7}{'app':>7}{'pg':>7}{'client':>7}"
     )
     print(f"{'':<82}{'CPU %':^13}{'CPU ms per op':^21}")
     print(header)
     print("-" * len(header))
     noisy = []
-    for name, n, seconds, r, p50, p99, cpu, web, client_op, client_all in rows:
+    for name, n, seconds, r, p50, p99, cpu, app, client_op, client_all in rows:
         capacity = cpu["seconds"] * ncpu
-        ours = cpu["pg"] + (web or 0.0) + client_all
+        ours = cpu["pg"] + (app or 0.0) + client_all + cpu.get("broker", 0.0)
         if (cpu["busy"] - ours) / capacity > NOISY_SHARE:
             noisy.append(name.split()[0])
-        web_op = "-" if web is None else f"{web * 1000 / n:.2f}"
+        per_op = 1000 / n if n else float("nan")  # ms per operation
+        app_op = "-" if app is None else f"{app * per_op:.2f}"
         print(
             f"{name:<33}{n:>8}{seconds:>8.2f}{r:>9.0f}{_fmt(p50):>8}{_fmt(p99):>8}"
             f"{100 * cpu['busy'] / capacity:>6.0f}{100 * (cpu['busy'] - ours) / capacity:>7.0f}"
-            f"{web_op:>7}{cpu['pg'] * 1000 / n:>7.3f}{client_op * 1000 / n:>7.3f}"
+            f"{app_op:>7}{cpu['pg'] * per_op:>7.3f}{client_op * per_op:>7.3f}"
         )
     print(
         "count, seconds, rate: the measured window only (A: rows, time inside the database "
         "calls;\n  p50/p99 of A: per 1000-row batch; B-D: requests completed in the window, "
-        f"closed loop, {a.connections} in flight).\n"
+        f"closed loop, {a.connections} in flight;\n  E: events published at once, from the first "
+        "publish to the last event recorded).\n"
         f"CPU busy: the whole machine ({ncpu} CPUs = 100%); others: busy time not charged to "
-        "the processes below\n  (other work on the machine, interrupt handling): when it is "
-        "high, the rates are low.\n"
-        "CPU ms per op: gunicorn workers, the bench database's PostgreSQL processes (backends, "
-        "WAL writer, bgwriter,\n  checkpointer), the client (A: psycopg inside the calls; "
-        "B-D: the load generator)."
+        "the processes below\n  nor, in E, to RabbitMQ (other work on the machine, interrupt "
+        "handling): when it is high,\n  the rates are low.\n"
+        "CPU ms per op: app = gunicorn workers (B-D) or the Celery worker, pool included (E); "
+        "pg = the bench\n  database's PostgreSQL processes (backends, WAL writer, bgwriter, "
+        "checkpointer); client = A: psycopg\n  inside the calls, B-D: the load generator, "
+        "E: the publisher while publishing."
     )
     if noisy:
         print(
             f"NOTE: other work took more than {NOISY_SHARE:.0%} of the CPU during "
             f"{', '.join(noisy)}: those rates are understated; rerun on a quiet machine."
         )
-    rc = rate(c)
-    print()
-    print(f"measured path C = {rc:.0f} events/s")
-    for name, base in (("A1 executemany", a1["rate"]), ("A2 COPY", a2["rate"]),
-                       ("B /healthz", rate(b))):  # fmt: skip
-        print(f"  C / {name:<15} = {rc / base:6.3f}   ({name} is {base / rc:.1f}x C)")
+    if e:
+        pub = e["publish"]
+        print(
+            f"E publish: {pub['count']} apply_async calls in {pub['seconds']:.2f} s = "
+            f"{pub['count'] / pub['seconds']:.0f}/s from one process; the last event was "
+            f"recorded {e['seconds'] - pub['seconds']:.2f} s after the last publish.\n"
+            f"  RabbitMQ (beam.smp, in no column above): "
+            f"{e['cpu']['broker'] * 1000 / max(e['rows'], 1):.3f} CPU ms per event.\n"
+            f"  {e['sessions']} PostgreSQL sessions opened for {e['count']} tasks (Celery's "
+            "Django fix-up closes the\n  database connection around each task unless "
+            "CELERY_DB_REUSE_MAX is set)."
+        )
 
     print()
-    accepted = c["answers"].get("recorded", 0)
-    checks = [
-        (
+    baselines = []
+    if a1 and a2:
+        baselines += [("A1 executemany", a1["rate"]), ("A2 COPY", a2["rate"])]
+    if b:
+        baselines.append(("B /healthz", rate(b)))
+    if e:
+        baselines.append(("E Celery task", e["rate"]))
+        print(f"one Celery task per event (E, the listener's path) = {e['rate']:.0f} events/s")
+    if c:
+        rc = rate(c)
+        print(f"measured path C = {rc:.0f} events/s")
+        for name, base in baselines:
+            if base and rc:
+                print(f"  C / {name:<15} = {rc / base:6.3f}   ({name} is {base / rc:.1f}x C)")
+
+    print()
+    checks = []
+    if c:
+        accepted = c["answers"].get("recorded", 0)
+        checks.append((
             "C no loss, no duplicates",
-            rows_c == accepted and c["unknown"] == 0 and accepted == c["sent"],
-            f"{c['sent']} sent, {accepted} answered recorded, {rows_c} UpstreamEvent rows, "
+            c["rows"] == accepted and c["unknown"] == 0 and accepted == c["sent"],
+            f"{c['sent']} sent, {accepted} answered recorded, {c['rows']} UpstreamEvent rows, "
             f"other statuses {({k: v for k, v in c['status'].items() if k != '200'}) or 'none'}, "
             f"{c['unknown']} unanswered",
-        ),
-        (
+        ))  # fmt: skip
+    if d:
+        checks.append((
             "D duplicates answered duplicate",
-            d["answers"].get("duplicate", 0) == resent and rows_d == rows_c,
-            f"{resent} re-sent, {d['answers'].get('duplicate', 0)} answered duplicate, "
-            f"rows {rows_c} -> {rows_d}",
-        ),
-        (
+            d["answers"].get("duplicate", 0) == d["resent"] and d["rows"] == c["rows"],
+            f"{d['resent']} re-sent, {d['answers'].get('duplicate', 0)} answered duplicate, "
+            f"rows {c['rows']} -> {d['rows']}",
+        ))  # fmt: skip
+    if a1 and a2:
+        checks.append((
             "A rows stored",
             a1["stored"] == a1["inserted"] and a2["stored"] == a2["inserted"],
             f"executemany {a1['stored']}/{a1['inserted']}, COPY {a2['stored']}/{a2['inserted']}",
-        ),
-    ]
+        ))  # fmt: skip
+    if e:
+        messages = E_WARMUP + e["count"]
+        reran = e["ran"] - e["ran_before_resend"]
+        checks += [
+            (
+                "E no loss, no duplicates",
+                e["publish"]["count"] == e["count"] == e["rows"] and e["task_errors"] == 0,
+                f"{e['publish']['count']} published, {e['rows']} UpstreamEvent rows "
+                f"(+{E_WARMUP} warm-up), {e['ran_before_resend']} task runs for {messages} "
+                f"messages, {e['task_errors']} task errors",
+            ),
+            (
+                "E re-published tasks add no row",
+                reran == e["resent"]
+                and e["rows_after_resend"] == e["rows"]
+                and e["left_in_queue"] == 0,
+                f"{e['resent']} re-published, {reran} ran, rows {e['rows']} -> "
+                f"{e['rows_after_resend']}, {e['left_in_queue']} messages left in the queue "
+                f"after the worker's warm shutdown (exit status {e['worker_rc']})",
+            ),
+        ]
     for name, ok, detail in checks:
         print(f"{'ok  ' if ok else 'FAIL'} {name}: {detail}")
-    print(
-        f"     connections opened: B {b['connections']}, C {c['connections']}, "
-        f"D {d['connections']} (sync workers close after every response)"
-    )
+    opened = [f"{key} {r['connections']}" for key, r in (("B", b), ("C", c), ("D", d)) if r]
+    if opened:
+        print(
+            f"     connections opened: {', '.join(opened)}"
+            + (" (sync workers close after every response)" if a.worker_class == "sync" else "")
+        )
 
-    print()
-    print("SQL sent per request (libpq trace, Django's WSGI handler in-process):")
-    for kind in ("recorded", "duplicate", "healthz"):
-        statements = sql[kind]
-        print(f"  {kind:<9} {len(statements)} round trips")
-        for s in statements:
-            print(f"            {' '.join(s.split())[:110]}")
-    print(
-        f"in-process, no HTTP, one thread: webhook {sql['inproc_webhook_ms']:.2f} ms/req, "
-        f"duplicate {sql['inproc_duplicate_ms']:.2f} ms/req, "
-        f"/healthz {sql['inproc_healthz_ms']:.2f} ms/req"
-    )
+    if sql:
+        print()
+        print("SQL sent per request (libpq trace, Django's WSGI handler in-process):")
+        for kind in ("recorded", "duplicate", "healthz"):
+            statements = sql[kind]
+            print(f"  {kind:<9} {len(statements)} round trips")
+            for s in statements:
+                print(f"            {' '.join(s.split())[:110]}")
+        print(
+            f"in-process, no HTTP, one thread: webhook {sql['inproc_webhook_ms']:.2f} ms/req, "
+            f"duplicate {sql['inproc_duplicate_ms']:.2f} ms/req, "
+            f"/healthz {sql['inproc_healthz_ms']:.2f} ms/req"
+        )
     return 0 if all(ok for _, ok, _ in checks) else 1
 
 
@@ -1077,10 +1474,50 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--port", type=int, default=0, help="port for gunicorn on 127.0.0.1 (default: a free one)"
     )
+    parser.add_argument(
+        "--tasks",
+        type=int,
+        default=10_000,
+        help="events published as Celery tasks in phase E (default 10000)",
+    )
+    parser.add_argument(
+        "--celery-pool",
+        choices=["prefork", "threads", "solo"],
+        default="prefork",
+        help="Celery worker pool in phase E (default prefork, as the image runs it)",
+    )
+    parser.add_argument(
+        "--celery-concurrency",
+        type=int,
+        default=2,
+        help="Celery pool size in phase E (default 2: Celery's default, one per CPU here)",
+    )
+    parser.add_argument(
+        "--skip",
+        type=_phases,
+        default=set(),
+        metavar="PHASES",
+        help=f"phases not to run, comma-separated, of {','.join(PHASES)} "
+        "(skipping C skips D, which re-sends C's bodies); e.g. --skip A,B,SQL",
+    )
     # Internal modes: the child processes this script starts.
-    for hidden in ("--_loadgen", "--_setup", "--_sql"):
+    for hidden in ("--_loadgen", "--_setup", "--_sql", "--_publish"):
         parser.add_argument(hidden, action="store_true", help=argparse.SUPPRESS)
-    return parser.parse_args()
+    args = parser.parse_args()
+    if args.tasks < 1 or args.celery_concurrency < 1:
+        parser.error("--tasks and --celery-concurrency must be at least 1")
+    return args
+
+
+PHASES = ("A", "B", "C", "D", "E", "SQL")
+
+
+def _phases(value: str) -> set[str]:
+    chosen = {p.strip().upper() for p in value.split(",") if p.strip()}
+    unknown = chosen - set(PHASES)
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown phase(s) {', '.join(sorted(unknown))}")
+    return chosen | ({"D"} if "C" in chosen else set())
 
 
 def _raise_interrupt(signum: int, frame: Any) -> None:
@@ -1097,6 +1534,9 @@ def main() -> int:
         return 0
     if args._sql:
         sql_main()
+        return 0
+    if args._publish:
+        publish_main()
         return 0
     # Ctrl-C and SIGTERM both end in the clean-up below (even when started with SIGINT ignored).
     signal.signal(signal.SIGINT, _raise_interrupt)

@@ -21,6 +21,19 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
+@signals.task_prerun.connect
+@signals.task_postrun.connect
+def _close_old_connections(sender=None, **kwargs) -> None:
+    """Around each task, what Django does around each request: drop a connection that broke or
+    outlived DATABASE_CONN_MAX_AGE, and health-check the rest on next use. (Not for eager runs,
+    which share their caller's connection and transaction.)"""
+    if getattr(getattr(sender, "request", None), "is_eager", False):
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()
+
+
 # A starting worker or beat waits BROKER_START_WAIT seconds for the broker (one still booting
 # next to it), then stops with one line naming RABBITMQ_URL, instead of Celery's own minutes of
 # retries ending in a traceback.

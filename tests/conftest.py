@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -68,6 +69,37 @@ def run_manage(*args: str, env: dict[str, str], timeout: float = 120):
         timeout=timeout,
         check=False,
     )
+
+
+def private_queue_name() -> str:
+    return f"test-{uuid.uuid4().hex[:12]}"
+
+
+def queue_delete(name: str) -> None:
+    """Delete a test's private queue and the exchange of the same name that publishing with
+    `queue=` declared, so runs leave nothing behind on RabbitMQ (the file broker keeps
+    nothing between runs that matters)."""
+    from django.conf import settings
+    from kombu import Connection
+
+    if not settings.CELERY_BROKER_URL.startswith(("amqp", "pyamqp")):
+        return
+    with Connection(settings.CELERY_BROKER_URL, connect_timeout=5) as connection:
+        # A failed delete closes its channel: each delete gets a channel of its own.
+        for delete in ("queue_delete", "exchange_delete"):
+            channel = connection.channel()
+            with contextlib.suppress(Exception):  # already gone is fine
+                getattr(channel, delete)(name)
+            with contextlib.suppress(Exception):
+                channel.close()
+
+
+@pytest.fixture
+def private_queue():
+    """A queue of this test's own, deleted from the broker afterwards."""
+    name = private_queue_name()
+    yield name
+    queue_delete(name)
 
 
 def start_worker(*, env: dict[str, str], queue: str) -> subprocess.Popen:
@@ -169,7 +201,7 @@ def wait_for(predicate, timeout: float, what: str):
 def processes(sandbox):
     """Starts listener and worker processes on the test database, a private queue and the
     sandbox; stops them after the test."""
-    queue = f"test-{uuid.uuid4().hex[:12]}"
+    queue = private_queue_name()
     env = project_env(
         DATABASE_URL=current_database_url(),
         DJANGO_SETTINGS_MODULE="config.settings.test",
@@ -197,5 +229,6 @@ def processes(sandbox):
     for process in started:
         if process.poll() is None:
             stop_process(process)
+    queue_delete(queue)
 
 

@@ -27,9 +27,9 @@ def _wait_for(source: str, timeout: float) -> WorkerHeartbeat | None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_worker_runs_a_task_sent_over_the_configured_broker(settings):
+def test_worker_runs_a_task_sent_over_the_configured_broker(settings, private_queue):
     """With RABBITMQ_URL set (CI) the message goes through RabbitMQ; else the file broker."""
-    queue = f"test-{uuid.uuid4().hex[:12]}"
+    queue = private_queue
     worker = start_worker(
         env=project_env(
             DATABASE_URL=current_database_url(), DJANGO_SETTINGS_MODULE="config.settings.test"
