@@ -211,11 +211,12 @@ def processes(sandbox):
     )
     started: list[subprocess.Popen] = []
 
-    def listener() -> subprocess.Popen:
+    def listener(**env_overrides: str) -> subprocess.Popen:
         process = subprocess.Popen(
             [sys.executable, "manage.py", "listen_whatsapp", "--backoff-base", "0.01",
              "--backoff-cap", "0.2", "--ping-interval", "1"],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            cwd=ROOT, env={**env, **env_overrides}, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True,
         )
         started.append(process)
         return process

@@ -117,3 +117,32 @@ def test_listener_skips_a_stored_slot_the_upstream_has_lost(sandbox, processes):
     assert all(entry["device_id"] != lost.slot_id for entry in sockets)
 
     _log_in_through_the_listener(sandbox, kept)
+
+
+def test_with_the_broker_away_the_listener_records_message_frames_itself(sandbox, processes):
+    """Nothing is lost while RabbitMQ is down: GOWA does not resend a socket frame, so the
+    listener records the event directly when it cannot enqueue it."""
+    device = lifecycle.device_provision(device=Device.objects.create(name="No broker"))
+    lifecycle.device_login_qr(device=device)
+    sandbox.scan(device.slot_id, phone="6281234567890")
+    listener = processes.listener(RABBITMQ_URL="amqp://guest:guest@127.0.0.1:1//")
+    _wait(lambda: _sockets(sandbox)["open"] == 1, 30, "the listener to connect")
+    sandbox.control("PATCH", "/config", json={"ws_message_events": True})
+    started = time.monotonic()
+    for n in range(3):
+        sandbox.control(
+            "POST", f"/devices/{device.slot_id}/messages",
+            json={"from": "6282222222222", "text": f"Hello {n}", "id": f"3EB0NOBROKER{n:08d}"},
+        )
+    _wait(
+        lambda: UpstreamEvent.objects.filter(source="websocket", event="message").count() == 3,
+        90,
+        "the three frames to be recorded without a broker",
+    )
+    elapsed = time.monotonic() - started
+    assert set(UpstreamEvent.objects.values_list("device_id", flat=True)) == {device.pk}
+    listener.send_signal(signal.SIGTERM)
+    output, _ = listener.communicate(timeout=30)
+    assert listener.returncode == 0, output
+    assert output.count("broker unavailable: recording a message frame directly") == 3
+    assert elapsed < 90, elapsed
