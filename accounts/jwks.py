@@ -23,7 +23,7 @@ import requests
 from django.conf import settings
 from django.core.cache import cache
 
-from core.cache import CACHE_ERRORS, cache_unavailable
+from core.cache import UNAVAILABLE, cache_call
 
 logger = logging.getLogger(__name__)
 
@@ -85,10 +85,8 @@ def _as_pyjwk(jwk: dict[str, Any], algorithm: str) -> jwt.PyJWK:
 
 
 def _current_entry(url: str) -> dict[str, Any] | None:
-    try:
-        entry = cache.get(_cache_key(url, "set"))
-    except CACHE_ERRORS as exc:
-        cache_unavailable("the key set", exc)
+    entry = cache_call("the key set", cache.get, _cache_key(url, "set"))
+    if entry is UNAVAILABLE:
         entry = None
     if entry is None:
         return _local.get(url)
@@ -114,21 +112,17 @@ def _refresh(
     entry = {"fetched_at": time.time(), "keys": keys}
     with _local_lock:
         _local[url] = entry
-    try:
-        # No expiry: this is also the last good set, used for as long as the provider is down.
-        cache.set(_cache_key(url, "set"), entry, timeout=None)
-    except CACHE_ERRORS as exc:
-        cache_unavailable("the key set", exc)
+    # No expiry: this is also the last good set, used for as long as the provider is down.
+    cache_call("the key set", cache.set, _cache_key(url, "set"), entry, timeout=None)
     return entry, True
 
 
 def _ticket_take(key: str, cooldown: int) -> bool:
     """Whether this caller may fetch now: the first to ask within a cool-down, across processes
     through the shared cache, within this process when the cache is unavailable."""
-    try:
-        return bool(cache.add(key, 1, timeout=cooldown))
-    except CACHE_ERRORS as exc:
-        cache_unavailable("the key set", exc)
+    taken = cache_call("the key set", cache.add, key, 1, timeout=cooldown)
+    if taken is not UNAVAILABLE:
+        return bool(taken)
     now = time.monotonic()
     with _local_lock:
         if _local_tickets.get(key, 0.0) > now:

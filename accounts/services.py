@@ -61,10 +61,10 @@ def _profile_from(claims: dict[str, Any]) -> dict[str, str]:
     what they had.
     """
     profile: dict[str, str] = {}
-    # Members are added by email: an address the provider says is unverified could be anyone's.
-    email = _storable(claims.get("email"), "email")
-    if claims.get("email_verified") is False:
-        email = None
+    # Members are added by email: only an address the provider says it verified is taken (one
+    # it did not verify, or says nothing about, could be anyone's).
+    verified = claims.get("email_verified") is True
+    email = _storable(claims.get("email"), "email") if verified else None
     if email and _is_valid(validate_email, email):
         profile["email"] = email
     for key in ("name", "username"):

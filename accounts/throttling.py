@@ -20,7 +20,7 @@ from rest_framework import exceptions
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
-from core.cache import CACHE_ERRORS, cache_unavailable
+from core.cache import UNAVAILABLE, cache_call
 
 
 def _rate(scope: str) -> str | None:
@@ -47,11 +47,8 @@ class CallerRateThrottle(SimpleRateThrottle):
         found = self.scope_and_ident(request, view)
         if found is None:
             return True
-        try:
-            return self._allow(found)
-        except CACHE_ERRORS as exc:  # no cache, no count: the request goes on
-            cache_unavailable("throttling", exc)
-            return True
+        allowed = cache_call("throttling", self._allow, found)
+        return True if allowed is UNAVAILABLE else allowed  # no cache, no count: it goes on
 
     def _allow(self, found: tuple[str, str]) -> bool:
         self.scope, ident = found
@@ -108,12 +105,8 @@ def auth_failures_check(request) -> None:
     if found is None:
         return
     key, limit, duration = found
-    try:
-        failures = cache.get(key) or 0
-    except CACHE_ERRORS as exc:
-        cache_unavailable("throttling", exc)
-        return
-    if failures >= limit:
+    failures = cache_call("throttling", cache.get, key)
+    if failures is not UNAVAILABLE and (failures or 0) >= limit:
         raise exceptions.Throttled(wait=duration - (time.time() % duration))
 
 
@@ -122,11 +115,12 @@ def auth_failure_record(request) -> None:
     if found is None:
         return
     key, _, duration = found
+    cache_call("throttling", _count_failure, key, duration)
+
+
+def _count_failure(key: str, duration: int) -> None:
+    cache.add(key, 0, timeout=duration + 1)
     try:
-        cache.add(key, 0, timeout=duration + 1)
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=duration + 1)
-    except CACHE_ERRORS as exc:
-        cache_unavailable("throttling", exc)
+        cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=duration + 1)

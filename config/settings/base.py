@@ -170,7 +170,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_MAX_RETRIES = 10
 CELERY_WORKER_SEND_TASK_EVENTS = False
 # Celery's Django fix-up closes the database connection around every task unless this is set,
-# which costs a new PostgreSQL session per task (bench: 186 → 505 tasks/s with reuse). Tasks
+# which costs a new PostgreSQL session per task (bench phase E: 186 → 392 events/s). Tasks
 # follow Django's per-request policy instead (CONN_MAX_AGE, health checks): config/celery.py.
 CELERY_DB_REUSE_MAX = 1_000_000
 # Seconds a starting worker or beat waits for the broker before it stops (config/celery.py).

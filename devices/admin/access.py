@@ -5,6 +5,8 @@ Staff keep to the API's rule here too: a device that has an owner keeps at least
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
@@ -83,13 +85,26 @@ class DeviceMembershipAdmin(admin.ModelAdmin):
     raw_id_fields = ["user", "device"]
     form = DeviceMembershipForm
 
-    def has_delete_permission(self, request, obj=None) -> bool:
-        if obj is not None and _is_last_owner(obj):
-            return False
-        return super().has_delete_permission(request, obj)
+    def get_readonly_fields(self, request, obj=None):
+        # A membership stays with its user and device: moving it could take a device's last
+        # owner away. Remove it and add another instead.
+        return ["user", "device"] if obj is not None else []
+
+    def delete_view(self, request, object_id, extra_context=None):
+        # Not has_delete_permission: the admin asks that for every membership a device's (or a
+        # user's) deletion cascades to, and deleting the whole device is allowed.
+        membership = self.get_object(request, unquote(object_id))
+        if membership is not None and _is_last_owner(membership):
+            self.message_user(request, LAST_OWNER_MESSAGE, level=messages.ERROR)
+            change = reverse("admin:devices_devicemembership_change", args=[membership.pk])
+            return HttpResponseRedirect(change)
+        return super().delete_view(request, object_id, extra_context)
 
     def delete_model(self, request, obj) -> None:
-        member_remove(membership=obj)  # locks the device: two staff cannot remove both owners
+        try:
+            member_remove(membership=obj)  # locks the device: two staff cannot remove both owners
+        except LastOwnerError:  # the other owner went first
+            self.message_user(request, LAST_OWNER_MESSAGE, level=messages.ERROR)
 
     def delete_queryset(self, request, queryset) -> None:
         for membership in queryset.select_related("device"):

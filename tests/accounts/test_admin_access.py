@@ -80,7 +80,9 @@ def test_staff_log_in_through_logto(client, identity_provider, settings):
         key = {"auth": "AUTHORIZATION", "me": "USER"}.get(name, name.upper())
         setattr(settings, f"OIDC_OP_{key}_ENDPOINT", f"{identity_provider.issuer}/{name}")
     staff = User.objects.create_user("ops", oidc_subject="staff-sub", is_staff=True)
-    identity_provider.userinfo = {"sub": "staff-sub", "email": "ops@example.com", "name": "Ops"}
+    identity_provider.userinfo = {
+        "sub": "staff-sub", "email": "ops@example.com", "email_verified": True, "name": "Ops"
+    }
 
     assert "Log in with Logto" in client.get("/admin/login/").content.decode()
     start = client.get("/oidc/authenticate/?next=/admin/")

@@ -257,6 +257,9 @@ def test_an_unverified_email_is_not_taken(api_client, identity_provider):
     token = identity_provider.token(sub="unverified", email="ceo@example.com", email_verified=False)
     assert _get(api_client, token).status_code == 200
     assert User.objects.get(oidc_subject="unverified").email == ""
+    silent = identity_provider.token(sub="silent", email="cfo@example.com", email_verified=None)
+    assert _get(api_client, silent).status_code == 200
+    assert User.objects.get(oidc_subject="silent").email == ""
     verified = identity_provider.token(sub="verified", email="ana@example.com", email_verified=True)
     assert _get(api_client, verified).status_code == 200
     assert User.objects.get(oidc_subject="verified").email == "ana@example.com"

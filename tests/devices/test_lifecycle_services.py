@@ -173,6 +173,23 @@ def test_a_login_on_a_slot_made_without_the_webhook_restores_it(sandbox, setting
     assert webhook["webhook_secret"] == device.webhook_secret
 
 
+def test_a_slot_made_by_a_concurrent_login_is_used_not_refused(sandbox, settings):
+    """Two logins at once on a missing slot: the second to create it finds it made (GOWA's
+    DEVICE_ALREADY_EXISTS) and goes on with it, webhook set, instead of failing with 502."""
+    device = Device.objects.create(name="Raced")
+    # The other login has just made the slot, bare; this one still saw it missing.
+    sandbox.upstream("POST", "/devices", json={"device_id": device.slot_id})
+    sandbox.fault(
+        method="GET", path=f"/devices/{device.slot_id}/webhook",
+        status=404, code="DEVICE_NOT_FOUND", times=1,
+    )  # fmt: skip
+    qr = lifecycle.device_login_qr(device=device)
+    assert qr.data_uri.startswith("data:image/png;base64,")
+    webhook = sandbox.device_webhook(device.slot_id)
+    assert webhook["webhook_url"] == settings.WHATSAPP_WEBHOOK_URL
+    assert webhook["webhook_secret"] == device.webhook_secret
+
+
 def test_a_login_on_a_slot_in_place_changes_nothing_upstream(sandbox, device):
     lifecycle.device_login_qr(device=device)
     _provision, *calls = [(c["method"], c["path"]) for c in sandbox.control("GET", "/requests")]

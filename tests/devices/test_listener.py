@@ -128,7 +128,6 @@ def test_with_the_broker_away_the_listener_records_message_frames_itself(sandbox
     listener = processes.listener(RABBITMQ_URL="amqp://guest:guest@127.0.0.1:1//")
     _wait(lambda: _sockets(sandbox)["open"] == 1, 30, "the listener to connect")
     sandbox.control("PATCH", "/config", json={"ws_message_events": True})
-    started = time.monotonic()
     for n in range(3):
         sandbox.control(
             "POST", f"/devices/{device.slot_id}/messages",
@@ -139,10 +138,8 @@ def test_with_the_broker_away_the_listener_records_message_frames_itself(sandbox
         90,
         "the three frames to be recorded without a broker",
     )
-    elapsed = time.monotonic() - started
     assert set(UpstreamEvent.objects.values_list("device_id", flat=True)) == {device.pk}
     listener.send_signal(signal.SIGTERM)
     output, _ = listener.communicate(timeout=30)
     assert listener.returncode == 0, output
     assert output.count("broker unavailable: recording a message frame directly") == 3
-    assert elapsed < 90, elapsed

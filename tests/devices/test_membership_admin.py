@@ -4,7 +4,8 @@ import pytest
 from django.contrib.messages import get_messages
 from factories.devices import DeviceFactory, DeviceMembershipFactory
 
-from devices.models import DeviceMembership, Role
+from devices.models import Device, DeviceMembership, Role
+from devices.services import lifecycle
 
 pytestmark = pytest.mark.django_db
 
@@ -41,8 +42,39 @@ def test_an_owner_with_a_co_owner_can_be_demoted(admin_client):
 
 def test_the_last_owner_cannot_be_deleted(admin_client):
     owner = DeviceMembershipFactory(role=Role.OWNER)
-    assert admin_client.post(f"{LIST}{owner.pk}/delete/", {"post": "yes"}).status_code == 403
+    response = admin_client.post(f"{LIST}{owner.pk}/delete/", {"post": "yes"}, follow=True)
+    assert response.redirect_chain[-1][0] == f"{LIST}{owner.pk}/change/"
+    assert any("at least one owner" in m for m in _messages(response))
     assert DeviceMembership.objects.filter(pk=owner.pk).exists()
+
+
+def test_a_membership_cannot_be_moved_to_another_device(admin_client):
+    owner = DeviceMembershipFactory(role=Role.OWNER)
+    elsewhere = DeviceFactory()
+    response = admin_client.post(
+        f"{LIST}{owner.pk}/change/",
+        {"user": owner.user_id, "device": elsewhere.pk, "role": Role.OWNER},
+    )
+    assert response.status_code == 302
+    owner.refresh_from_db()
+    assert owner.device_id != elsewhere.pk
+
+
+@pytest.mark.parametrize("how", ["delete page", "bulk action"])
+def test_a_device_with_its_owner_can_still_be_deleted(admin_client, sandbox, how):
+    """Deleting the whole device takes its memberships with it; only the membership's own
+    deletion is held back for the last owner."""
+    device = lifecycle.device_provision(device=DeviceFactory())
+    owner = DeviceMembershipFactory(device=device, role=Role.OWNER)
+    if how == "delete page":
+        url, data = f"/admin/devices/device/{device.pk}/delete/", {"post": "yes"}
+    else:
+        url = "/admin/devices/device/"
+        data = {"action": "delete_selected", "_selected_action": [device.pk], "post": "yes"}
+    response = admin_client.post(url, data)
+    assert response.status_code == 302
+    assert not Device.objects.filter(pk=device.pk).exists()
+    assert not DeviceMembership.objects.filter(pk=owner.pk).exists()
 
 
 def test_deleting_every_owner_at_once_keeps_one(admin_client):
