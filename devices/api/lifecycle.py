@@ -18,7 +18,11 @@ from rest_framework.views import APIView
 from core.api import error_responses, validated
 from devices.access import ADMIN, VIEWER, device_from_request
 from devices.api.serializers import DeviceOutputSerializer
-from devices.errors import UpstreamOutcomeUnknownError, UpstreamUnavailableError
+from devices.errors import (
+    UpstreamOutcomeUnknownError,
+    UpstreamRejectedError,
+    UpstreamUnavailableError,
+)
 from devices.services import lifecycle
 
 
@@ -75,7 +79,8 @@ class DeviceStatusApi(APIView):
         try:
             lifecycle.device_status_refresh(device=device)
             device.stale = False
-        except (UpstreamUnavailableError, UpstreamOutcomeUnknownError):
+        except (UpstreamUnavailableError, UpstreamOutcomeUnknownError, UpstreamRejectedError):
+            # A read: whatever kept the upstream from answering, the stored state is shown.
             device.stale = True
         return Response(DeviceStatusOutputSerializer(device).data)
 

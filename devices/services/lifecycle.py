@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from core.jsonsafe import sanitize
 from devices.errors import (
     DeviceNotLoggedInError,
     UpstreamOutcomeUnknownError,
@@ -67,13 +68,13 @@ def device_apply_upstream_info(*, device: Device, info: DeviceInfo | None) -> De
     """Record what the upstream said about `device` (state, account) and when it said it."""
     now = timezone.now()
     device.state = state_from_upstream(info=info, current=device.state)
-    device.upstream_state = info.state if info else "missing"
+    device.upstream_state = _fit("upstream_state", info.state) if info else "missing"
     device.state_checked_at = now
     fields = ["state", "upstream_state", "state_checked_at", "updated_at"]
     if info is not None and info.jid:
-        device.jid = bare_jid(info.jid)
-        device.phone_number = info.phone_number or device.jid.split("@", 1)[0]
-        device.display_name = info.display_name or device.display_name
+        device.jid = _fit("jid", bare_jid(info.jid))
+        device.phone_number = _fit("phone_number", info.phone_number or device.jid.split("@")[0])
+        device.display_name = _fit("display_name", info.display_name) or device.display_name
         fields += ["jid", "phone_number", "display_name"]
     elif device.state == State.LOGGED_OUT and device.jid:
         device.jid = ""
@@ -83,6 +84,12 @@ def device_apply_upstream_info(*, device: Device, info: DeviceInfo | None) -> De
         fields.append("last_seen_at")
     device.save(update_fields=fields)
     return device
+
+
+def _fit(field: str, value: str) -> str:
+    """Upstream text as the column can hold it: the WhatsApp account's own push name can carry
+    NUL or run past the column, and refusing it would make every status refresh fail."""
+    return sanitize(value)[: Device._meta.get_field(field).max_length]
 
 
 def device_provision(*, device: Device) -> Device:

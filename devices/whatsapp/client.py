@@ -301,14 +301,20 @@ class WhatsAppClient(SendingMixin):
         self._request("DELETE", _device_path(device_id))
 
     def device_login_qr(self, device_id: str) -> LoginQR:
-        return LoginQR.from_payload(self._request("GET", _device_path(device_id, "/login")))
+        path = _device_path(device_id, "/login")
+        qr = LoginQR.from_payload(self._request("GET", path))
+        if not qr.qr_link:
+            raise _answer_without("qr_link", "GET", path)
+        return qr
 
     def device_login_code(self, device_id: str, phone: str) -> PairCode:
         # GOWA validates ^\+?[0-9]{1,15}$ here, so digits only, never a JID.
-        results = self._request(
-            "POST", _device_path(device_id, "/login/code"), params={"phone": normalise_phone(phone)}
-        )
-        return PairCode.from_payload(results)
+        path = _device_path(device_id, "/login/code")
+        results = self._request("POST", path, params={"phone": normalise_phone(phone)})
+        pair = PairCode.from_payload(results)
+        if not pair.pair_code:
+            raise _answer_without("pair_code", "POST", path)
+        return pair
 
     def device_logout(self, device_id: str) -> None:
         self._request("POST", _device_path(device_id, "/logout"))
@@ -422,3 +428,11 @@ def _events(value: str | list[str] | tuple[str, ...]) -> str:
     if isinstance(value, str):
         return value
     return ",".join(item.strip() for item in value if item and item.strip())
+
+
+def _answer_without(field: str, method: str, path: str) -> UpstreamError:
+    """A success that lacks what the call is for (a login without its QR link or code): not
+    GOWA's answer, so treated like any other unexpected answer. Whether a POST started
+    something upstream cannot be known."""
+    error_class = UpstreamUnavailable if method in _IDEMPOTENT_METHODS else UpstreamOutcomeUnknown
+    return error_class(f"{method} {path} answered without {field}", code="bad_response", status=200)
