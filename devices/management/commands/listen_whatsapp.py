@@ -1,4 +1,4 @@
-"""Hold the upstream WebSocket open and hand every frame to a Celery task."""
+"""Hold the upstream WebSocket open and hand every frame to `whatsapp_event_handle`."""
 
 from __future__ import annotations
 
@@ -10,16 +10,12 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from devices.services.events import upstream_event_record
 from devices.services.lifecycle import device_slot_to_listen_on
-from devices.tasks import device_state_refresh_task, upstream_event_ingest_task
+from devices.services.stream_events import whatsapp_event_handle
 from devices.whatsapp.stream import WhatsAppEventStream
-from devices.whatsapp.types import EnvelopeEvent, LifecycleEvent
 
 logger = logging.getLogger("devices.listener")
 
-# Lifecycle frames that change what the upstream would say about a device's state.
-_STATE_CODES = {"LOGIN_SUCCESS", "DEVICE_LOGGED_OUT"}
 # Connect and read timeout of the slot query before each connect. A stop() that arrives during
 # the query waits for it, so together with the socket's own 3 s connect timeout this keeps a
 # SIGTERM exit within 5 s even when the upstream hangs.
@@ -30,30 +26,6 @@ def slot_to_attach() -> str | None:
     """The upstream's /ws needs a slot it holds; asked afresh before every connect."""
     close_old_connections()
     return device_slot_to_listen_on(timeout=SLOT_QUERY_TIMEOUT)
-
-
-def dispatch(event: LifecycleEvent | EnvelopeEvent) -> None:
-    """Lifecycle frames refresh device state; envelope frames go to the ingest task."""
-    if isinstance(event, EnvelopeEvent):
-        envelope = {
-            "event": event.event,
-            "device_id": event.device_id,
-            "session_id": event.session_id,
-            "payload": dict(event.payload),
-        }
-        if event.timestamp is not None:
-            envelope["timestamp"] = event.timestamp.isoformat()
-        try:
-            upstream_event_ingest_task.delay(source="websocket", envelope=envelope)
-        except Exception:
-            # The broker is away: record the event here rather than lose it.
-            logger.warning("broker unavailable: recording a %s frame directly", event.event)
-            close_old_connections()
-            upstream_event_record(source="websocket", envelope=envelope)
-    elif event.code in _STATE_CODES:
-        device_state_refresh_task.delay(slot_id=event.device_id or None)
-    else:
-        logger.debug("lifecycle frame %s ignored", event.code)
 
 
 class Command(BaseCommand):
@@ -90,7 +62,7 @@ class Command(BaseCommand):
         handled = 0
         for event in stream.events():
             try:
-                dispatch(event)
+                whatsapp_event_handle(event=event)
                 handled += 1
             except Exception:
                 # Nothing may stop the listener; a missed lifecycle frame is made good by the
