@@ -58,6 +58,9 @@ class IdentityProvider:
         self.down = False
         # When set, served as the JWKS document instead of the real keys.
         self.jwks_override: Any = None
+        # The admin login's ID token: which key signs it, and claims to override.
+        self.id_token_kid = "ec-1"
+        self.id_token_claims: dict[str, Any] = {}
         self.userinfo: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._base = "/" + secrets.token_hex(6)
@@ -161,10 +164,14 @@ class IdentityProvider:
                     self._answer(503, {"error": "down"})
                 elif route == "/oidc/token" and form.get("client_secret") == [APP_SECRET]:
                     id_token = idp.token(
-                        aud=APP_ID,
-                        sub=idp.userinfo.get("sub"),
-                        nonce=idp.next_nonce,
+                        kid=idp.id_token_kid,
                         headers={"typ": "JWT"},
+                        **{
+                            "aud": APP_ID,
+                            "sub": idp.userinfo.get("sub"),
+                            "nonce": idp.next_nonce,
+                            **idp.id_token_claims,
+                        },
                     )
                     self._answer(200, {"access_token": "opaque", "id_token": id_token})
                 else:

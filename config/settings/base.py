@@ -290,7 +290,7 @@ if LOGTO_ADMIN_LOGIN:
     AUTHENTICATION_BACKENDS.append("accounts.oidc.LogtoAdminOIDCBackend")
 OIDC_RP_CLIENT_ID = LOGTO_APP_ID
 OIDC_RP_CLIENT_SECRET = LOGTO_APP_SECRET
-OIDC_RP_SIGN_ALGO = "ES384"  # Logto's ID tokens
+OIDC_RP_SIGN_ALGO = "ES384"  # picks the JWKS key path; accounts/oidc.py accepts ES* and RS*
 OIDC_RP_SCOPES = "openid email profile"
 OIDC_OP_AUTHORIZATION_ENDPOINT = LOGTO_ENDPOINT + "/oidc/auth"
 OIDC_OP_TOKEN_ENDPOINT = LOGTO_ENDPOINT + "/oidc/token"

@@ -68,8 +68,8 @@ def test_password_login_page_has_no_logto_button_when_unconfigured(client):
     assert "Log in with Logto" not in page
 
 
-@pytest.mark.urls("oidc_urls")
-def test_staff_log_in_through_logto(client, identity_provider, settings):
+def _logto_login(client, identity_provider, settings):
+    """The admin's Logto login, from the login button to the callback; returns the callback."""
     settings.AUTHENTICATION_BACKENDS = [
         "django.contrib.auth.backends.ModelBackend",
         "accounts.oidc.LogtoAdminOIDCBackend",
@@ -79,11 +79,6 @@ def test_staff_log_in_through_logto(client, identity_provider, settings):
     for name in ("auth", "token", "me", "jwks"):
         key = {"auth": "AUTHORIZATION", "me": "USER"}.get(name, name.upper())
         setattr(settings, f"OIDC_OP_{key}_ENDPOINT", f"{identity_provider.issuer}/{name}")
-    staff = User.objects.create_user("ops", oidc_subject="staff-sub", is_staff=True)
-    identity_provider.userinfo = {
-        "sub": "staff-sub", "email": "ops@example.com", "email_verified": True, "name": "Ops"
-    }
-
     assert "Log in with Logto" in client.get("/admin/login/").content.decode()
     start = client.get("/oidc/authenticate/?next=/admin/")
     assert start.status_code == 302
@@ -94,10 +89,38 @@ def test_staff_log_in_through_logto(client, identity_provider, settings):
     )
     state = parse_qs(redirect.query)["state"][0]
     identity_provider.next_nonce = client.session["oidc_states"][state]["nonce"]
+    return client.get(f"/oidc/callback/?code=the-code&state={state}")
 
-    callback = client.get(f"/oidc/callback/?code=the-code&state={state}")
+
+@pytest.mark.urls("oidc_urls")
+@pytest.mark.parametrize("kid", ["ec-1", "rsa-1"], ids=["ES384", "RS256"])
+def test_staff_log_in_through_logto(client, identity_provider, settings, kid):
+    staff = User.objects.create_user("ops", oidc_subject="staff-sub", is_staff=True)
+    identity_provider.userinfo = {
+        "sub": "staff-sub", "email": "ops@example.com", "email_verified": True, "name": "Ops"
+    }
+    identity_provider.id_token_kid = kid
+    callback = _logto_login(client, identity_provider, settings)
     assert callback.status_code == 302 and callback["Location"] == "/admin/"
     assert client.get("/admin/").status_code == 200
     staff.refresh_from_db()
     assert (staff.email, staff.name) == ("ops@example.com", "Ops")
     assert identity_provider.count("/oidc/token") == 1
+
+
+@pytest.mark.urls("oidc_urls")
+@pytest.mark.parametrize(
+    "claims",
+    [{"aud": "another-app"}, {"iss": "https://evil.example.com/oidc"}],
+    ids=["wrong-aud", "wrong-iss"],
+)
+def test_an_id_token_for_another_app_or_issuer_logs_nobody_in(
+    client, identity_provider, settings, claims
+):
+    User.objects.create_user("ops", oidc_subject="staff-sub", is_staff=True)
+    identity_provider.userinfo = {"sub": "staff-sub"}
+    identity_provider.id_token_claims = claims
+    callback = _logto_login(client, identity_provider, settings)
+    assert callback.status_code in (302, 400)
+    assert callback.get("Location") != "/admin/"
+    assert client.get("/admin/").status_code == 302  # back to the login page
