@@ -16,10 +16,21 @@ def upstream_event_ingest_task(*, source: str, envelope: dict) -> None:
     """Record an upstream event once (a redelivery finds it recorded and does nothing).
 
     Messaging will process recorded message events when it lands; until then they are kept.
+    The listener now sends batches (`upstream_events_ingest_task`); this one stays for the
+    messages an older listener queued, and for callers with a single event.
     """
     from devices.services.events import upstream_event_record
 
     upstream_event_record(source=source, envelope=envelope)
+
+
+@shared_task(acks_late=True)
+def upstream_events_ingest_task(*, source: str, envelopes: list[dict]) -> None:
+    """Record a batch of upstream events (the listener's), each once: a redelivered batch
+    finds its events recorded and adds nothing; an event recorded before is skipped alone."""
+    from devices.services.events import upstream_events_record_many
+
+    upstream_events_record_many(source=source, envelopes=envelopes)
 
 
 @shared_task(

@@ -6,13 +6,14 @@ GOWA delivers at least once and unordered (CONTRACT §6.1, §9.3): the dedupe ke
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -41,20 +42,39 @@ def event_dedupe_key(*, account: str, session_id: str, event: str, payload: Mapp
 
 
 def device_for_event(*, account_jid: str, session_id: str) -> Device | None:
-    """The device an event names: by slot id (`session_id`), else by the account's JID.
+    """The device an event names: by slot id (`session_id`), else by the account's JID."""
+    names = (account_jid, session_id)
+    return devices_for_events(names=[names])[names]
 
-    Only what events need is loaded (id and webhook secret), without ordering: this runs for
-    every incoming event.
+
+def devices_for_events(*, names: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Device | None]:
+    """The device of each (account JID, slot id) pair, all found with one query.
+
+    A pair's slot id wins; else the account's bare JID (or a slot named after the account).
+    Only what events need is loaded (id and webhook secret, plus the two names matched on),
+    without ordering: this runs for every incoming event or batch.
     """
-    devices = Device.objects.only("id", "webhook_secret").order_by()
-    if session_id:
-        device = next(iter(devices.filter(upstream_id=session_id)[:1]), None)
-        if device is not None:
-            return device
-    jid = bare_jid(account_jid)
-    if jid:
-        return next(iter(devices.filter(Q(jid=jid) | Q(upstream_id=account_jid))[:1]), None)
-    return None
+    names = set(names)
+    slots = {session_id for _, session_id in names if session_id}
+    jids = {bare_jid(account) for account, _ in names} - {""}
+    slots |= {account for account, _ in names if bare_jid(account)}
+    by_slot: dict[str, Device] = {}
+    by_jid: dict[str, Device] = {}
+    if slots or jids:
+        found = Device.objects.only("id", "webhook_secret", "upstream_id", "jid").order_by()
+        for device in found.filter(Q(upstream_id__in=slots) | Q(jid__in=jids)):
+            if device.upstream_id:
+                by_slot[device.upstream_id] = device
+            if device.jid:
+                by_jid.setdefault(device.jid, device)
+
+    def pick(account: str, session_id: str) -> Device | None:
+        if session_id and session_id in by_slot:
+            return by_slot[session_id]
+        jid = bare_jid(account)
+        return (by_jid.get(jid) or by_slot.get(account)) if jid else None
+
+    return {(account, session_id): pick(account, session_id) for account, session_id in names}
 
 
 _UNRESOLVED = object()
@@ -69,41 +89,71 @@ def upstream_event_record(
     non-finite numbers are replaced, not refused. Pass `device` when the caller has already
     resolved it (the webhook does, to pick the secret).
     """
+    record, (account, session_id) = _event_build(source=source, envelope=envelope)
+    if device is _UNRESOLVED:
+        device = device_for_event(account_jid=account, session_id=session_id)
+    record.device = device
+    if not _insert_new([record]):
+        # Recorded before (a redelivery, or a concurrent delivery that won the insert).
+        return UpstreamEvent.objects.defer("payload").get(dedupe_key=record.dedupe_key), False
+    return record, True
+
+
+def upstream_events_record_many(*, source: str, envelopes: Iterable[Mapping[str, Any]]) -> int:
+    """Store the events not stored before, all at once; return how many were new.
+
+    What `upstream_event_record` does for one, for a batch (the listener's): the same
+    sanitising and dedupe key, one query to find every device the batch names, and one
+    multi-row insert. An event that comes twice in the batch is stored once.
+    """
+    built: dict[str, tuple[UpstreamEvent, tuple[str, str]]] = {}
+    for envelope in envelopes:
+        record, names = _event_build(source=source, envelope=envelope)
+        built.setdefault(record.dedupe_key, (record, names))
+    devices = devices_for_events(names=[names for _, names in built.values()])
+    for record, names in built.values():
+        record.device = devices[names]
+    return len(_insert_new([record for record, _ in built.values()]))
+
+
+def _event_build(
+    *, source: str, envelope: Mapping[str, Any]
+) -> tuple[UpstreamEvent, tuple[str, str]]:
+    """The row for an envelope (its device not yet set), and the names that find the device:
+    (account JID, slot id)."""
     envelope = sanitize(envelope)
     event = str(envelope.get("event") or "unknown")[:60]
     account = str(envelope.get("device_id") or "")
     session_id = str(envelope.get("session_id") or "")
     payload = envelope.get("payload")
     payload = payload if isinstance(payload, Mapping) else {}
-    key = event_dedupe_key(account=account, session_id=session_id, event=event, payload=payload)
-    if device is _UNRESOLVED:
-        device = device_for_event(account_jid=account, session_id=session_id)
     record = UpstreamEvent(
-        device=device,
         source=source,
         event=event,
         account_jid=account[:100],
         session_id=session_id[:200],
-        dedupe_key=key,
+        dedupe_key=event_dedupe_key(
+            account=account, session_id=session_id, event=event, payload=payload
+        ),
         payload=dict(envelope),
         received_at=timezone.now(),
     )
-    record.pk = _insert_once(record)
-    if record.pk is None:
-        # Recorded before (a redelivery, or a concurrent delivery that won the insert).
-        return UpstreamEvent.objects.defer("payload").get(dedupe_key=key), False
-    if device is None:
-        logger.info("event %s recorded for an unknown device (session %s)", event, session_id)
-    return record, True
+    return record, (account, session_id)
 
 
-def _insert_once(record: UpstreamEvent) -> int | None:
-    """`INSERT … ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`; None when already there.
+def _insert_new(records: Sequence[UpstreamEvent]) -> list[UpstreamEvent]:
+    """`INSERT … ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key` of all
+    `records` (distinct dedupe keys); the new ones come back, their pk set.
 
     One statement instead of look-up, transaction, insert and commit: it is atomic on its own,
     and a duplicate costs no exception. PostgreSQL and SQLite (3.35+) both speak it. Values go
-    through each field's own database preparation, exactly as the ORM's INSERT would.
+    through each field's own database preparation, exactly as the ORM's INSERT would. Rows go
+    in dedupe-key order, so two batches that overlap take their key locks in the same order
+    and cannot deadlock; a batch larger than the database's parameter limit (SQLite: 999, so
+    99 rows) is split, its statements in one transaction.
     """
+    if not records:
+        return []
     meta = UpstreamEvent._meta
     fields = [field for field in meta.concrete_fields if not field.primary_key]
     quote = connection.ops.quote_name
@@ -113,16 +163,39 @@ def _insert_once(record: UpstreamEvent) -> int | None:
         quote(meta.pk.column),
     )
     columns = ", ".join(quote(field.column) for field in fields)
-    values = ", ".join(["%s"] * len(fields))
-    # Identifiers come from the model, values are parameters.
-    sql = (
-        f"INSERT INTO {table} ({columns}) VALUES ({values}) "  # noqa: S608
-        f"ON CONFLICT ({key}) DO NOTHING RETURNING {pk}"
-    )
-    params = [
-        field.get_db_prep_save(getattr(record, field.attname), connection) for field in fields
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    return row[0] if row else None
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    ordered = sorted(records, key=lambda record: record.dedupe_key)
+    size = max(1, min(connection.ops.bulk_batch_size(fields, ordered), 65535 // len(fields)))
+    chunks = [ordered[i : i + size] for i in range(0, len(ordered), size)]
+    returned = []
+    with (
+        transaction.atomic() if len(chunks) > 1 else contextlib.nullcontext(),
+        connection.cursor() as cursor,
+    ):
+        for chunk in chunks:
+            values = ", ".join([row] * len(chunk))
+            # Identifiers come from the model, values are parameters.
+            sql = (
+                f"INSERT INTO {table} ({columns}) VALUES {values} "  # noqa: S608
+                f"ON CONFLICT ({key}) DO NOTHING RETURNING {pk}, {key}"
+            )
+            params = [
+                field.get_db_prep_save(getattr(record, field.attname), connection)
+                for record in chunk
+                for field in fields
+            ]
+            cursor.execute(sql, params)
+            returned += cursor.fetchall()
+    by_key = {record.dedupe_key: record for record in records}
+    new = []
+    for record_pk, dedupe_key in returned:
+        record = by_key[dedupe_key]
+        record.pk = record_pk
+        new.append(record)
+    unknown = [record for record in new if record.device_id is None]
+    if unknown:
+        logger.info(
+            "%d event(s) recorded for an unknown device (first: %s, session %s)",
+            len(unknown), unknown[0].event, unknown[0].session_id,
+        )  # fmt: skip
+    return new

@@ -2,37 +2,105 @@
 
 Lifecycle frames that change what the upstream would say about a device (`LOGIN_SUCCESS`,
 `DEVICE_LOGGED_OUT`) refresh device state; message frames in the webhook envelope go to the
-same idempotent ingest as webhooks. Work is handed to Celery tasks so the socket is never held
-up by the database or the upstream's REST API.
+same idempotent ingest as webhooks, in batches (`EnvelopeBatcher`): one task per batch instead
+of one per frame is what lets the listener keep up with a busy account (PRODUCT §11). Work is
+handed to Celery tasks so the socket is never held up by the database or the upstream's REST
+API.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
+from typing import Any
 
 from django.db import close_old_connections
 
-from devices.services.events import upstream_event_record
-from devices.whatsapp.types import EnvelopeEvent, LifecycleEvent
+from devices.services.events import upstream_events_record_many
+from devices.whatsapp.types import EnvelopeEvent, LifecycleEvent, StreamIdle
 
 logger = logging.getLogger("devices.listener")
 
+DEFAULT_BATCH_SIZE = 200
+DEFAULT_BATCH_WAIT = 0.05  # seconds
 
-def whatsapp_event_handle(*, event: LifecycleEvent | EnvelopeEvent) -> None:
+
+class EnvelopeBatcher:
+    """Holds message frames back and hands them on as one ingest task per batch.
+
+    A batch goes when it holds `size` frames, or `max_wait` seconds after its first frame:
+    on the next `add`, or when the stream comes back idle (`whatsapp_event_handle` with a
+    `StreamIdle`; `time_left` tells the stream how long it may block). `flush` hands on what is
+    held at once: before a lifecycle frame, when the socket closes, and when the listener stops.
+    Single-threaded, like the stream it serves.
+    """
+
+    def __init__(
+        self, *, size: int = DEFAULT_BATCH_SIZE, max_wait: float = DEFAULT_BATCH_WAIT
+    ) -> None:
+        if size < 1 or max_wait < 0:
+            raise ValueError("a batch needs size >= 1 and max_wait >= 0")
+        self.size = size
+        self.max_wait = max_wait
+        self.batches = 0  # handed on so far (for the listener's exit line and tests)
+        self._envelopes: list[dict[str, Any]] = []
+        self._first_at = 0.0
+
+    def __len__(self) -> int:
+        return len(self._envelopes)
+
+    def add(self, event: EnvelopeEvent) -> None:
+        if not self._envelopes:
+            self._first_at = time.monotonic()
+        self._envelopes.append(_envelope_of(event))
+        if len(self._envelopes) >= self.size or self.due():
+            self.flush()
+
+    def time_left(self) -> float | None:
+        """Seconds until the held batch is due (0 when it is), None when nothing is held."""
+        if not self._envelopes:
+            return None
+        return max(0.0, self._first_at + self.max_wait - time.monotonic())
+
+    def due(self) -> bool:
+        return bool(self._envelopes) and time.monotonic() - self._first_at >= self.max_wait
+
+    def flush(self) -> int:
+        """Hand on what is held, if anything; return how many frames went."""
+        envelopes, self._envelopes = self._envelopes, []
+        if envelopes:
+            self.batches += 1
+            _envelopes_ingest(envelopes)
+        return len(envelopes)
+
+
+def whatsapp_event_handle(
+    *, event: LifecycleEvent | EnvelopeEvent | StreamIdle, batcher: EnvelopeBatcher | None = None
+) -> None:
+    """Handle one item of the stream. With a `batcher`, message frames are collected in it
+    (the listener); without, each is handed on alone."""
+    if isinstance(event, StreamIdle):
+        if batcher is not None and (event.closed or batcher.due()):
+            batcher.flush()
+        return
     if isinstance(event, EnvelopeEvent):
-        _envelope_ingest(event)
+        if batcher is None:
+            _envelopes_ingest([_envelope_of(event)])
+        else:
+            batcher.add(event)
         return
     handler = _LIFECYCLE_HANDLERS.get(event.code)
     if handler is None:
         logger.debug("lifecycle frame %s ignored", event.code)
         return
+    if batcher is not None:
+        batcher.flush()  # message frames that came first are handed on first
     handler(event)
 
 
-def _envelope_ingest(event: EnvelopeEvent) -> None:
-    from devices.tasks import upstream_event_ingest_task
-
+def _envelope_of(event: EnvelopeEvent) -> dict[str, Any]:
+    """The webhook envelope again, as the ingest records it."""
     envelope = {
         "event": event.event,
         "device_id": event.device_id,
@@ -41,14 +109,20 @@ def _envelope_ingest(event: EnvelopeEvent) -> None:
     }
     if event.timestamp is not None:
         envelope["timestamp"] = event.timestamp.isoformat()
+    return envelope
+
+
+def _envelopes_ingest(envelopes: list[dict[str, Any]]) -> None:
+    from devices.tasks import upstream_events_ingest_task
+
     try:
-        upstream_event_ingest_task.delay(source="websocket", envelope=envelope)
+        upstream_events_ingest_task.delay(source="websocket", envelopes=envelopes)
     except Exception:
-        # The broker is away, and GOWA never resends a socket frame: record the event here
-        # rather than lose it.
-        logger.warning("broker unavailable: recording a %s frame directly", event.event)
+        # The broker is away, and GOWA never resends a socket frame: record the events here
+        # rather than lose them.
+        logger.warning("broker unavailable: recording %d message frame(s) directly", len(envelopes))
         close_old_connections()
-        upstream_event_record(source="websocket", envelope=envelope)
+        upstream_events_record_many(source="websocket", envelopes=envelopes)
 
 
 def _device_state_refresh(event: LifecycleEvent) -> None:

@@ -5,7 +5,10 @@
 :class:`~devices.whatsapp.types.EnvelopeEvent` (the webhook envelope some servers push on the
 socket), and reconnects forever with full-jitter exponential backoff until :meth:`stop` is
 called. Junk frames are logged by length and skipped. GOWA broadcasts every event to every
-socket: filter by ``device_id`` downstream.
+socket: filter by ``device_id`` downstream. A caller that holds frames back (the listener
+batches message frames) passes ``idle_after`` and also gets a
+:class:`~devices.whatsapp.types.StreamIdle` when its wait is up with no frame, and when the
+socket closes.
 
 Threading: ``events()`` runs in one thread (the listener's main thread); ``stop()`` may be
 called from any other thread or from a signal handler (it takes no lock, so a handler cannot
@@ -32,7 +35,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import websocket
 
-from devices.whatsapp.types import EnvelopeEvent, LifecycleEvent, parse_ws_frame
+from devices.whatsapp.types import EnvelopeEvent, LifecycleEvent, StreamIdle, parse_ws_frame
 
 __all__ = ["WhatsAppEventStream", "ws_url_for"]
 
@@ -40,6 +43,8 @@ logger = logging.getLogger(__name__)
 
 # recv() wakes at least this often to send pings and notice stop() even if a shutdown is missed.
 _POLL_SECONDS = 0.5
+# The shortest read timeout a caller's `idle_after` can ask for (0 would mean non-blocking).
+_MIN_WAIT = 0.001
 _DELAY_HISTORY = 100
 # Upgrade refusals that only mean "no device to attach to yet" (CONTRACT §2.2, §5).
 _WAITING_CODES = ("DEVICE_ID_REQUIRED", "DEVICE_NOT_FOUND")
@@ -144,8 +149,16 @@ class WhatsAppEventStream:
 
     # --- the loop ---------------------------------------------------------------------------
 
-    def events(self) -> Iterator[Event]:
-        """Yield events forever, reconnecting as needed, until :meth:`stop` is called."""
+    def events(
+        self, *, idle_after: Callable[[], float | None] | None = None
+    ) -> Iterator[Event | StreamIdle]:
+        """Yield events forever, reconnecting as needed, until :meth:`stop` is called.
+
+        With ``idle_after``, the caller gets control back even when no frame comes: it is asked
+        before every read how long it may wait (seconds, or None for as long as the stream
+        likes), and a :class:`StreamIdle` is yielded when that passed with no frame, and once
+        (``closed=True``) each time the socket closes, before the reconnect wait.
+        """
         while not self._stopping.is_set():
             ws = self._connect()
             if ws is not None:
@@ -153,7 +166,7 @@ class WhatsAppEventStream:
                 self.connects += 1
                 logger.info("whatsapp socket connected (connect #%d)", self.connects)
                 try:
-                    yield from self._read(ws)
+                    yield from self._read(ws, idle_after)
                 finally:
                     self._forget(ws)
                 self.disconnects += 1
@@ -162,6 +175,8 @@ class WhatsAppEventStream:
                 if self._stopping.is_set():
                     break
                 logger.info("whatsapp socket closed; reconnecting")
+                if idle_after is not None:
+                    yield StreamIdle(closed=True)
             delay = self.next_delay()
             # While the upstream only says "no device yet", keep the log quiet.
             log = logger.debug if self._waiting_for_device else logger.info
@@ -232,19 +247,29 @@ class WhatsAppEventStream:
         else:
             logger.warning("whatsapp socket upgrade refused: HTTP %s", exc.status_code)
 
-    def _read(self, ws: websocket.WebSocket) -> Iterator[Event]:
+    def _read(
+        self, ws: websocket.WebSocket, idle_after: Callable[[], float | None] | None
+    ) -> Iterator[Event | StreamIdle]:
         last_ping = last_heard = time.monotonic()
+        poll = timeout = min(_POLL_SECONDS, self.ping_interval)
         while not self._stopping.is_set():
             now = time.monotonic()
             if now - last_heard > 2 * self.ping_interval + self.connect_timeout:
                 logger.warning("whatsapp socket silent for %.0fs; reconnecting", now - last_heard)
                 return
+            wanted = idle_after() if idle_after is not None else None
+            wait = poll if wanted is None else min(poll, max(wanted, _MIN_WAIT))
+            if wait != timeout:
+                ws.settimeout(wait)  # a frame cut short by a timeout is resumed by the next read
+                timeout = wait
             try:
                 if now - last_ping >= self.ping_interval:
                     ws.ping()
                     last_ping = now
                 opcode, frame = ws.recv_data_frame(control_frame=True)
             except websocket.WebSocketTimeoutException:
+                if wanted is not None:
+                    yield StreamIdle()
                 continue
             except (websocket.WebSocketException, OSError) as exc:
                 if not self._stopping.is_set():

@@ -380,6 +380,16 @@ class EnvelopeEvent:
         )
 
 
+@dataclass(frozen=True)
+class StreamIdle:
+    """Not a frame: yielded by ``WhatsAppEventStream.events(idle_after=...)`` when the wait
+    the caller asked for passed with no frame (``closed`` False), and once when the socket has
+    closed, before the reconnect and its backoff wait (``closed`` True). It gives a caller that
+    holds frames back (the listener's batches) the moment to hand them on."""
+
+    closed: bool = False
+
+
 def parse_ws_frame(text: str | bytes) -> LifecycleEvent | EnvelopeEvent:
     """Parse one text frame from the upstream socket.
 

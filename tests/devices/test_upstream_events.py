@@ -3,8 +3,8 @@
 import pytest
 
 from devices.models import Device, UpstreamEvent
-from devices.services.events import upstream_event_record
-from devices.tasks import upstream_event_ingest_task
+from devices.services.events import upstream_event_record, upstream_events_record_many
+from devices.tasks import upstream_event_ingest_task, upstream_events_ingest_task
 
 pytestmark = pytest.mark.django_db
 
@@ -80,3 +80,93 @@ def test_ingest_task_records_through_the_service():
     upstream_event_ingest_task.apply(kwargs={"source": "websocket", "envelope": MESSAGE})
     upstream_event_ingest_task.apply(kwargs={"source": "websocket", "envelope": MESSAGE})
     assert UpstreamEvent.objects.filter(source="websocket").count() == 1
+
+
+def _message(n: int, **envelope) -> dict:
+    return {**MESSAGE, **envelope, "payload": {**MESSAGE["payload"], "id": f"3EB0MANY{n:08d}"}}
+
+
+def test_a_batch_records_what_is_new_and_counts_it():
+    assert (
+        upstream_events_record_many(source="websocket", envelopes=[_message(n) for n in range(3)])
+        == 3
+    )
+    # A redelivered batch, with one event the first did not have.
+    again = [_message(n) for n in range(1, 4)]
+    assert upstream_events_record_many(source="websocket", envelopes=again) == 1
+    assert upstream_events_record_many(source="websocket", envelopes=again) == 0
+    assert UpstreamEvent.objects.count() == 4
+    assert upstream_events_record_many(source="websocket", envelopes=[]) == 0
+
+
+def test_a_batch_and_single_recording_share_the_dedupe_key():
+    upstream_event_record(source="webhook", envelope=MESSAGE)
+    assert upstream_events_record_many(source="websocket", envelopes=[MESSAGE, ACK]) == 1
+    assert UpstreamEvent.objects.get(event="message").source == "webhook"
+
+
+def test_an_event_twice_in_one_batch_is_stored_once():
+    reordered = {**ACK, "payload": {**ACK["payload"], "ids": ["A", "B"]}}
+    batch = [MESSAGE, ACK, MESSAGE, reordered, _message(1), _message(1)]
+    assert upstream_events_record_many(source="websocket", envelopes=batch) == 3
+    assert UpstreamEvent.objects.count() == 3
+
+
+def test_a_batch_finds_every_device_with_one_query(django_assert_num_queries):
+    by_slot = Device.objects.create(name="Slot", upstream_id="slot-1")
+    by_jid = Device.objects.create(
+        name="Jid", upstream_id="slot-9", jid="6283333333333@s.whatsapp.net"
+    )
+    batch = [
+        _message(1),  # slot-1
+        _message(2, session_id="", device_id="6283333333333:12@s.whatsapp.net"),  # by JID
+        _message(3, session_id="gone", device_id="6283333333333@s.whatsapp.net"),  # by JID
+        _message(4, session_id="slot-404", device_id="nobody@s.whatsapp.net"),  # unknown
+        {"event": "label.edit", "payload": {"x": 1}},  # names no device at all
+    ]
+    with django_assert_num_queries(2):  # the devices, then the insert
+        assert upstream_events_record_many(source="websocket", envelopes=batch) == 5
+    devices = dict(UpstreamEvent.objects.values_list("payload__payload__id", "device_id"))
+    assert devices == {
+        "3EB0MANY00000001": by_slot.pk,
+        "3EB0MANY00000002": by_jid.pk,
+        "3EB0MANY00000003": by_jid.pk,
+        "3EB0MANY00000004": None,
+        None: None,
+    }
+    unknown = UpstreamEvent.objects.get(event="label.edit")
+    assert (unknown.device_id, unknown.account_jid, unknown.session_id) == (None, "", "")
+
+
+def test_a_batch_keeps_text_the_database_cannot_hold():
+    strange = _message(1)
+    strange["payload"] = {
+        **strange["payload"],
+        "body": "nul\x00 and \ud800 lone",
+        "n": float("nan"),
+    }
+    strange["session_id"] = "slot\x00-1"
+    assert upstream_events_record_many(source="websocket", envelopes=[strange, _message(2)]) == 2
+    event = UpstreamEvent.objects.get(payload__payload__id="3EB0MANY00000001")
+    assert event.payload["payload"]["body"] == "nul\ufffd and \ufffd lone"
+    assert event.payload["payload"]["n"] is None
+    assert event.session_id == "slot\ufffd-1"
+
+
+def test_a_batch_larger_than_one_statement_is_recorded_whole():
+    """SQLite takes 999 parameters a statement: 250 rows of 10 columns need three."""
+    upstream_events_record_many(
+        source="websocket", envelopes=[_message(n) for n in range(0, 250, 5)]
+    )
+    new = upstream_events_record_many(
+        source="websocket", envelopes=[_message(n) for n in range(250)]
+    )
+    assert new == 200
+    assert UpstreamEvent.objects.count() == 250
+
+
+def test_batch_ingest_task_records_through_the_service():
+    batch = [MESSAGE, ACK, _message(1)]
+    upstream_events_ingest_task.apply(kwargs={"source": "websocket", "envelopes": batch})
+    upstream_events_ingest_task.apply(kwargs={"source": "websocket", "envelopes": batch})
+    assert UpstreamEvent.objects.filter(source="websocket").count() == 3

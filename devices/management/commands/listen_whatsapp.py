@@ -7,12 +7,18 @@ import signal
 import threading
 import time
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 
 from devices.services.lifecycle import device_slot_to_listen_on
-from devices.services.stream_events import whatsapp_event_handle
+from devices.services.stream_events import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_BATCH_WAIT,
+    EnvelopeBatcher,
+    whatsapp_event_handle,
+)
 from devices.whatsapp.stream import WhatsAppEventStream
+from devices.whatsapp.types import StreamIdle
 
 logger = logging.getLogger("devices.listener")
 
@@ -31,9 +37,10 @@ def slot_to_attach() -> str | None:
 class Command(BaseCommand):
     help = (
         "Hold the upstream WhatsApp server's WebSocket open (WHATSAPP_API_URL + /ws), "
-        "reconnecting with capped, jittered backoff, and enqueue a task for every frame: "
-        "lifecycle frames refresh device state, message frames are ingested. "
-        "Stops cleanly on SIGTERM or SIGINT."
+        "reconnecting with capped, jittered backoff, and hand every frame on to Celery: "
+        "lifecycle frames refresh device state at once, message frames are ingested in "
+        "batches (one task per --batch-size frames or --batch-ms after a batch's first frame). "
+        "Stops cleanly on SIGTERM or SIGINT, handing on the frames it holds."
     )
 
     def add_arguments(self, parser) -> None:
@@ -46,31 +53,60 @@ class Command(BaseCommand):
         parser.add_argument(
             "--ping-interval", type=float, default=20.0, help="seconds between pings"
         )
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            default=DEFAULT_BATCH_SIZE,
+            help=f"message frames per ingest task at most (default {DEFAULT_BATCH_SIZE})",
+        )
+        parser.add_argument(
+            "--batch-ms",
+            type=float,
+            default=DEFAULT_BATCH_WAIT * 1000,
+            help="longest a message frame waits for its batch to fill, in milliseconds "
+            f"(default {DEFAULT_BATCH_WAIT * 1000:g}; 0 hands on every frame alone)",
+        )
 
     def handle(
-        self, *args, backoff_base: float, backoff_cap: float, ping_interval: float, **options
+        self,
+        *args,
+        backoff_base: float,
+        backoff_cap: float,
+        ping_interval: float,
+        batch_size: int,
+        batch_ms: float,
+        **options,
     ) -> None:
+        if batch_size < 1 or batch_ms < 0:
+            raise CommandError("--batch-size must be at least 1 and --batch-ms at least 0")
         stream = WhatsAppEventStream.from_settings(
             device_id=slot_to_attach,
             backoff_base=backoff_base,
             backoff_cap=backoff_cap,
             ping_interval=ping_interval,
         )
+        batcher = EnvelopeBatcher(size=batch_size, max_wait=batch_ms / 1000)
         self._install_stop_handlers(stream)
         self.stdout.write(f"listening to {stream.ws_url}")
         started = time.monotonic()
         handled = 0
-        for event in stream.events():
+        for event in stream.events(idle_after=batcher.time_left):
             try:
-                whatsapp_event_handle(event=event)
-                handled += 1
+                whatsapp_event_handle(event=event, batcher=batcher)
             except Exception:
                 # Nothing may stop the listener; a missed lifecycle frame is made good by the
                 # beat reconcile task.
                 logger.exception("could not handle a frame (%s)", type(event).__name__)
+            if not isinstance(event, StreamIdle):
+                handled += 1
+        held = len(batcher)
+        try:
+            batcher.flush()  # stopped: the frames still held go too
+        except Exception:
+            logger.exception("could not hand on the last %d message frames", held)
         self.stdout.write(
             f"stopped after {time.monotonic() - started:.1f}s: {handled} frames, "
-            f"{stream.connects} connects"
+            f"{batcher.batches} message batches, {stream.connects} connects"
         )
 
     def _install_stop_handlers(self, stream: WhatsAppEventStream) -> None:
