@@ -5,13 +5,24 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
 from devices.errors import UpstreamOutcomeUnknownError, UpstreamUnavailableError
 
 logger = logging.getLogger(__name__)
 
+# Recording is idempotent, so a database that is briefly away (a failover, SQLite's lock) is
+# simply tried again, a bounded number of times, rather than costing the events.
+INGEST_RETRY = {
+    "acks_late": True,
+    "autoretry_for": (OperationalError, InterfaceError),
+    "retry_backoff": 1,
+    "retry_backoff_max": 30,
+    "max_retries": 8,
+}
 
-@shared_task(acks_late=True)
+
+@shared_task(**INGEST_RETRY)
 def upstream_event_ingest_task(*, source: str, envelope: dict) -> None:
     """Record an upstream event once (a redelivery finds it recorded and does nothing).
 
@@ -24,7 +35,7 @@ def upstream_event_ingest_task(*, source: str, envelope: dict) -> None:
     upstream_event_record(source=source, envelope=envelope)
 
 
-@shared_task(acks_late=True)
+@shared_task(**INGEST_RETRY)
 def upstream_events_ingest_task(*, source: str, envelopes: list[dict]) -> None:
     """Record a batch of upstream events (the listener's), each once: a redelivered batch
     finds its events recorded and adds nothing; an event recorded before is skipped alone."""

@@ -24,6 +24,8 @@ logger = logging.getLogger("devices.listener")
 
 DEFAULT_BATCH_SIZE = 200
 DEFAULT_BATCH_WAIT = 0.05  # seconds
+RETRY_SECONDS = 1.0  # after a batch could not be handed on
+MAX_HELD = 10_000  # frames kept while nothing can take them
 
 
 class EnvelopeBatcher:
@@ -46,6 +48,10 @@ class EnvelopeBatcher:
         self.batches = 0  # handed on so far (for the listener's exit line and tests)
         self._envelopes: list[dict[str, Any]] = []
         self._first_at = 0.0
+        self._retry_at = 0.0  # after a failed hand-on, nothing is tried before this
+
+    def _due_at(self) -> float:
+        return max(self._first_at + self.max_wait, self._retry_at)
 
     def __len__(self) -> int:
         return len(self._envelopes)
@@ -54,24 +60,41 @@ class EnvelopeBatcher:
         if not self._envelopes:
             self._first_at = time.monotonic()
         self._envelopes.append(_envelope_of(event))
-        if len(self._envelopes) >= self.size or self.due():
+        full = len(self._envelopes) >= self.size and time.monotonic() >= self._retry_at
+        if full or self.due():
             self.flush()
 
     def time_left(self) -> float | None:
         """Seconds until the held batch is due (0 when it is), None when nothing is held."""
         if not self._envelopes:
             return None
-        return max(0.0, self._first_at + self.max_wait - time.monotonic())
+        return max(0.0, self._due_at() - time.monotonic())
 
     def due(self) -> bool:
-        return bool(self._envelopes) and time.monotonic() - self._first_at >= self.max_wait
+        return bool(self._envelopes) and time.monotonic() >= self._due_at()
 
     def flush(self) -> int:
-        """Hand on what is held, if anything; return how many frames went."""
+        """Hand on what is held, if anything; return how many frames went.
+
+        If they cannot go (no broker, and no database to record them in either), they are kept
+        and tried again RETRY_SECONDS later: GOWA never resends a socket frame. At most
+        MAX_HELD are kept; beyond that the oldest are dropped, and counted in the log.
+        """
         envelopes, self._envelopes = self._envelopes, []
-        if envelopes:
-            self.batches += 1
+        if not envelopes:
+            return 0
+        try:
             _envelopes_ingest(envelopes)
+        except Exception:
+            self._envelopes = envelopes + self._envelopes
+            dropped = len(self._envelopes) - MAX_HELD
+            if dropped > 0:
+                del self._envelopes[:dropped]
+                logger.error("%d held message frames dropped: nowhere to hand them on", dropped)
+            # Tried again RETRY_SECONDS from now, not at once: no tight loop while all is down.
+            self._retry_at = time.monotonic() + RETRY_SECONDS
+            raise
+        self.batches += 1
         return len(envelopes)
 
 
@@ -95,7 +118,11 @@ def whatsapp_event_handle(
         logger.debug("lifecycle frame %s ignored", event.code)
         return
     if batcher is not None:
-        batcher.flush()  # message frames that came first are handed on first
+        try:
+            batcher.flush()  # message frames that came first are handed on first
+        except Exception:
+            # They are kept for another try; the lifecycle frame must not be lost with them.
+            logger.exception("could not hand on %d held message frames", len(batcher))
     handler(event)
 
 

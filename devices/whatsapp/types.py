@@ -403,7 +403,7 @@ def parse_ws_frame(text: str | bytes) -> LifecycleEvent | EnvelopeEvent:
             raise ValueError("frame is not UTF-8") from exc
     try:
         data = json.loads(text)
-    except (TypeError, json.JSONDecodeError) as exc:
+    except (TypeError, json.JSONDecodeError, RecursionError) as exc:  # nested absurdly deep too
         raise ValueError("frame is not JSON") from exc
     if not isinstance(data, dict):
         raise ValueError("frame is not a JSON object")

@@ -191,7 +191,12 @@ def test_parse_ws_frame_envelope_takes_payload_timestamp_when_missing():
 
 
 @pytest.mark.parametrize(
-    "junk", ["", "not json", "[1,2]", '"text"', "{}", '{"code": 5}', b"\xff\xfe", '{"event": ""}']
+    "junk",
+    [
+        "", "not json", "[1,2]", '"text"', "{}", '{"code": 5}', b"\xff\xfe", '{"event": ""}',
+        # Nested past the parser's recursion limit: junk too, not a crash of the listener.
+        '{"event": "message", "payload": ' + "[" * 100_000 + "]" * 100_000 + "}",
+    ],
 )
 def test_parse_ws_frame_rejects_junk(junk):
     with pytest.raises(ValueError):

@@ -90,20 +90,23 @@ class Command(BaseCommand):
         self.stdout.write(f"listening to {stream.ws_url}")
         started = time.monotonic()
         handled = 0
-        for event in stream.events(idle_after=batcher.time_left):
-            try:
-                whatsapp_event_handle(event=event, batcher=batcher)
-            except Exception:
-                # Nothing may stop the listener; a missed lifecycle frame is made good by the
-                # beat reconcile task.
-                logger.exception("could not handle a frame (%s)", type(event).__name__)
-            if not isinstance(event, StreamIdle):
-                handled += 1
-        held = len(batcher)
         try:
-            batcher.flush()  # stopped: the frames still held go too
-        except Exception:
-            logger.exception("could not hand on the last %d message frames", held)
+            for event in stream.events(idle_after=batcher.time_left):
+                try:
+                    whatsapp_event_handle(event=event, batcher=batcher)
+                except Exception:
+                    # Nothing may stop the listener; a missed lifecycle frame is made good by
+                    # the beat reconcile task, held message frames are tried again.
+                    logger.exception("could not handle a frame (%s)", type(event).__name__)
+                if not isinstance(event, StreamIdle):
+                    handled += 1
+        finally:
+            # Stopped, or the stream failed: the frames still held go too.
+            held = len(batcher)
+            try:
+                batcher.flush()
+            except Exception:
+                logger.exception("could not hand on the last %d message frames", held)
         self.stdout.write(
             f"stopped after {time.monotonic() - started:.1f}s: {handled} frames, "
             f"{batcher.batches} message batches, {stream.connects} connects"
