@@ -12,16 +12,14 @@ from django.urls import reverse
 
 from devices.models import DeviceApiKey, DeviceMembership, Role
 from devices.services.api_keys import api_key_create, api_key_revoke
-from devices.services.members import LastOwnerError, member_remove
+from devices.services.members import (
+    LastOwnerError,
+    member_is_last_owner,
+    member_remove,
+    member_update_role,
+)
 
 LAST_OWNER_MESSAGE = LastOwnerError.default_message
-
-
-def _is_last_owner(membership: DeviceMembership) -> bool:
-    if membership.pk is None or membership.role != Role.OWNER:
-        return False
-    others = DeviceMembership.objects.filter(device_id=membership.device_id, role=Role.OWNER)
-    return not others.exclude(pk=membership.pk).exists()
 
 
 class DeviceMembershipInlineFormSet(forms.BaseInlineFormSet):
@@ -56,11 +54,10 @@ class DeviceMembershipForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        # The instance still holds the stored values here (the form's are applied after).
         stored = self.instance
-        if stored.pk and cleaned.get("role") != Role.OWNER:
-            was = DeviceMembership.objects.filter(pk=stored.pk).first()
-            if was is not None and _is_last_owner(was):
-                self.add_error("role", LAST_OWNER_MESSAGE)
+        if stored.pk and cleaned.get("role") != Role.OWNER and member_is_last_owner(stored):
+            self.add_error("role", LAST_OWNER_MESSAGE)
         return cleaned
 
 
@@ -94,11 +91,22 @@ class DeviceMembershipAdmin(admin.ModelAdmin):
         # Not has_delete_permission: the admin asks that for every membership a device's (or a
         # user's) deletion cascades to, and deleting the whole device is allowed.
         membership = self.get_object(request, unquote(object_id))
-        if membership is not None and _is_last_owner(membership):
+        if membership is not None and member_is_last_owner(membership):
             self.message_user(request, LAST_OWNER_MESSAGE, level=messages.ERROR)
             change = reverse("admin:devices_devicemembership_change", args=[membership.pk])
             return HttpResponseRedirect(change)
         return super().delete_view(request, object_id, extra_context)
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        # Only the role can change here: through the service, under its lock on the device.
+        stored = DeviceMembership.objects.get(pk=obj.pk)
+        try:
+            member_update_role(membership=stored, role=obj.role)
+        except LastOwnerError:  # another owner was demoted meanwhile
+            self.message_user(request, LAST_OWNER_MESSAGE, level=messages.ERROR)
 
     def delete_model(self, request, obj) -> None:
         try:

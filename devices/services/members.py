@@ -47,8 +47,11 @@ def _lock_device(device: Device) -> None:
     Device.objects.select_for_update().filter(pk=device.pk).values_list("pk", flat=True).first()
 
 
-def _other_owners_exist(membership: DeviceMembership) -> bool:
-    return (
+def member_is_last_owner(membership: DeviceMembership) -> bool:
+    """Whether this (stored) membership is its device's only owner."""
+    if membership.role != Role.OWNER:
+        return False
+    return not (
         DeviceMembership.objects.filter(device_id=membership.device_id, role=Role.OWNER)
         .exclude(pk=membership.pk)
         .exists()
@@ -75,7 +78,7 @@ def member_update_role(*, membership: DeviceMembership, role: str) -> DeviceMemb
     if role == membership.role:
         return membership
     _lock_device(membership.device)
-    if membership.role == Role.OWNER and not _other_owners_exist(membership):
+    if member_is_last_owner(membership):
         raise LastOwnerError
     membership.role = role
     membership.full_clean(validate_unique=False)
@@ -87,7 +90,7 @@ def member_update_role(*, membership: DeviceMembership, role: str) -> DeviceMemb
 def member_remove(*, membership: DeviceMembership) -> None:
     """Remove a member (also how a user leaves a device); the last owner cannot go."""
     _lock_device(membership.device)
-    if membership.role == Role.OWNER and not _other_owners_exist(membership):
+    if member_is_last_owner(membership):
         raise LastOwnerError
     membership.delete()
     logger.info("user %s left device %s", membership.user_id, membership.device_id)
