@@ -27,6 +27,11 @@ class DeviceAlreadyLoggedInError(ConflictError):
     default_message = "The device is already logged in."
 
 
+class DeviceSlotExistsError(ConflictError):
+    code = "device_slot_exists"
+    default_message = "The WhatsApp server already has a slot with this id."
+
+
 class DeviceNotLoggedInError(ConflictError):
     code = "device_not_logged_in"
     default_message = "The device is not logged in to WhatsApp."

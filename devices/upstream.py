@@ -16,12 +16,14 @@ from django.conf import settings
 from devices.errors import (
     DeviceAlreadyLoggedInError,
     DeviceNotLoggedInError,
+    DeviceSlotExistsError,
     UpstreamOutcomeUnknownError,
     UpstreamRejectedError,
     UpstreamUnavailableError,
 )
 from devices.whatsapp.client import WhatsAppClient
 from devices.whatsapp.errors import (
+    DeviceAlreadyExists,
     DeviceAlreadyLoggedIn,
     DeviceNotLoggedIn,
     UpstreamAuthFailed,
@@ -76,6 +78,8 @@ def upstream_errors() -> Iterator[None]:
         raise DeviceNotLoggedInError() from exc
     except DeviceAlreadyLoggedIn as exc:
         raise DeviceAlreadyLoggedInError() from exc
+    except DeviceAlreadyExists as exc:
+        raise DeviceSlotExistsError() from exc
     except UpstreamError as exc:
         raise UpstreamRejectedError(
             f"The WhatsApp server rejected the request ({exc.code or exc.status})."

@@ -18,13 +18,13 @@ from django.utils import timezone
 from core.jsonsafe import sanitize
 from devices.errors import (
     DeviceNotLoggedInError,
+    DeviceSlotExistsError,
     UpstreamOutcomeUnknownError,
-    UpstreamRejectedError,
     UpstreamUnavailableError,
 )
 from devices.models import Device
 from devices.upstream import upstream_client, upstream_errors
-from devices.whatsapp.errors import DeviceAlreadyExists, DeviceNotFound, UpstreamError
+from devices.whatsapp.errors import DeviceNotFound, UpstreamError
 from devices.whatsapp.types import DeviceInfo, bare_jid
 
 logger = logging.getLogger(__name__)
@@ -144,10 +144,8 @@ def device_ensure_slot(*, device: Device) -> Device:
         logger.info("upstream slot of device %s is missing; provisioning it again", device.pk)
         try:
             return device_provision(device=device)
-        except UpstreamRejectedError as exc:
-            if not isinstance(exc.__cause__, DeviceAlreadyExists):
-                raise
-            # A concurrent login made the slot first: make sure it carries our webhook.
+        except DeviceSlotExistsError:
+            pass  # a concurrent login made the slot first: make sure it carries our webhook
     wanted = (settings.WHATSAPP_WEBHOOK_URL, device.webhook_secret)
     if webhook is None or (webhook.webhook_url, webhook.webhook_secret) != wanted:
         logger.info("upstream slot of device %s had another webhook; restoring it", device.pk)

@@ -164,8 +164,13 @@ class WhatsAppClient(SendingMixin):
         data: Mapping[str, Any] | None = None,
         files: Mapping[str, Any] | None = None,
         send: bool = False,
+        require: str | None = None,
     ) -> Any:
-        """Perform one call and return the envelope's ``results`` (``None`` when omitted)."""
+        """Perform one call and return the envelope's ``results`` (``None`` when omitted).
+
+        ``require`` names a field of ``results`` the call is for (a login's QR link): a success
+        without it is an unexpected answer, like any other that is not GOWA's.
+        """
         headers = {"Accept": "application/json"}
         if device_id is not None:
             headers["X-Device-Id"] = _quote_id(device_id)
@@ -204,7 +209,9 @@ class WhatsAppClient(SendingMixin):
             response.status_code,
             time.monotonic() - started,
         )
-        return self._results(response, method=method, path=path, idempotent=idempotent)
+        return self._results(
+            response, method=method, path=path, idempotent=idempotent, require=require
+        )
 
     @staticmethod
     def _transport_error(exc: requests.RequestException, *, idempotent: bool) -> UpstreamError:
@@ -234,7 +241,14 @@ class WhatsAppClient(SendingMixin):
         return UpstreamError(f"request failed: {type(exc).__name__}", code="request_error")
 
     @staticmethod
-    def _results(response: requests.Response, *, method: str, path: str, idempotent: bool) -> Any:
+    def _results(
+        response: requests.Response,
+        *,
+        method: str,
+        path: str,
+        idempotent: bool,
+        require: str | None = None,
+    ) -> Any:
         envelope: Any = None
         is_json = _is_json(response)
         if is_json:
@@ -257,17 +271,23 @@ class WhatsAppClient(SendingMixin):
             raise error_from_response(
                 status=status, code=None, message=response.text, path=path, is_json=False
             )
-        if not isinstance(envelope, dict) or envelope.get("code", "SUCCESS") != "SUCCESS":
-            # Something other than GOWA answered 2xx (a proxy page), or GOWA said "not success"
-            # with a 2xx. Whether a POST took effect cannot be known.
+        results = envelope.get("results") if isinstance(envelope, dict) else None
+        missing = require is not None and not (isinstance(results, dict) and results.get(require))
+        if (
+            not isinstance(envelope, dict)
+            or envelope.get("code", "SUCCESS") != "SUCCESS"
+            or missing
+        ):
+            # Something other than GOWA answered 2xx (a proxy page), GOWA said "not success"
+            # with a 2xx, or the success lacks what the call is for. Whether a POST took effect
+            # cannot be known.
             error_class = UpstreamUnavailable if idempotent else UpstreamOutcomeUnknown
             code = envelope.get("code") if isinstance(envelope, dict) else None
-            raise error_class(
-                f"unexpected {status} answer to {method} {path}",
-                code=code if isinstance(code, str) and code else "bad_response",
-                status=status,
-            )
-        return envelope.get("results")
+            if not isinstance(code, str) or code in ("", "SUCCESS"):
+                code = "bad_response"
+            message = f"unexpected {status} answer to {method} {path}"
+            raise error_class(message, code=code, status=status)
+        return results
 
     # --- device management (no X-Device-Id; the id is in the path) ----------------------------
 
@@ -301,20 +321,18 @@ class WhatsAppClient(SendingMixin):
         self._request("DELETE", _device_path(device_id))
 
     def device_login_qr(self, device_id: str) -> LoginQR:
-        path = _device_path(device_id, "/login")
-        qr = LoginQR.from_payload(self._request("GET", path))
-        if not qr.qr_link:
-            raise _answer_without("qr_link", "GET", path)
-        return qr
+        results = self._request("GET", _device_path(device_id, "/login"), require="qr_link")
+        return LoginQR.from_payload(results)
 
     def device_login_code(self, device_id: str, phone: str) -> PairCode:
         # GOWA validates ^\+?[0-9]{1,15}$ here, so digits only, never a JID.
-        path = _device_path(device_id, "/login/code")
-        results = self._request("POST", path, params={"phone": normalise_phone(phone)})
-        pair = PairCode.from_payload(results)
-        if not pair.pair_code:
-            raise _answer_without("pair_code", "POST", path)
-        return pair
+        results = self._request(
+            "POST",
+            _device_path(device_id, "/login/code"),
+            params={"phone": normalise_phone(phone)},
+            require="pair_code",
+        )
+        return PairCode.from_payload(results)
 
     def device_logout(self, device_id: str) -> None:
         self._request("POST", _device_path(device_id, "/logout"))
@@ -428,11 +446,3 @@ def _events(value: str | list[str] | tuple[str, ...]) -> str:
     if isinstance(value, str):
         return value
     return ",".join(item.strip() for item in value if item and item.strip())
-
-
-def _answer_without(field: str, method: str, path: str) -> UpstreamError:
-    """A success that lacks what the call is for (a login without its QR link or code): not
-    GOWA's answer, so treated like any other unexpected answer. Whether a POST started
-    something upstream cannot be known."""
-    error_class = UpstreamUnavailable if method in _IDEMPOTENT_METHODS else UpstreamOutcomeUnknown
-    return error_class(f"{method} {path} answered without {field}", code="bad_response", status=200)
