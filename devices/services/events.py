@@ -42,8 +42,11 @@ def event_dedupe_key(*, account: str, session_id: str, event: str, payload: Mapp
 
 
 def device_for_event(*, account_jid: str, session_id: str) -> Device | None:
-    """The device an event names: by slot id (`session_id`), else by the account's JID."""
-    names = (account_jid, session_id)
+    """The device an event names: by slot id (`session_id`), else by the account's JID.
+
+    The names come straight from the upstream (the webhook looks the signer up before anything
+    is recorded): cleaned as recording cleans them, so NUL cannot reach the query."""
+    names = (sanitize(account_jid), sanitize(session_id))
     return devices_for_events(names=[names])[names]
 
 

@@ -9,7 +9,6 @@ from typing import Any
 from django.conf import settings
 
 from core.exceptions import ApplicationError
-from core.jsonsafe import sanitize
 from devices.models import Device, UpstreamEvent
 from devices.services.events import device_for_event, upstream_event_record
 from devices.whatsapp.signing import verify
@@ -45,12 +44,12 @@ def _signer(envelope: Mapping[str, Any] | None) -> tuple[Device | None, str]:
 
 
 def _parse(body: bytes) -> dict[str, Any] | None:
-    """The envelope as a storable dict, or None when the body is not a JSON object."""
+    """The envelope, or None when the body is not a JSON object (recording cleans it)."""
     try:
         envelope = json.loads(body)
     except (ValueError, RecursionError):  # malformed, not UTF-8, or nested absurdly deep
         return None
-    return sanitize(envelope) if isinstance(envelope, dict) else None
+    return envelope if isinstance(envelope, dict) else None
 
 
 def webhook_receive(*, body: bytes, signature: str | None) -> tuple[UpstreamEvent, bool]:
