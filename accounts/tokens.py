@@ -29,7 +29,7 @@ class InvalidToken(Exception):
     """The token is malformed, badly signed, expired, not yet valid, or addressed elsewhere."""
 
 
-__all__ = ["InvalidToken", "KeySetUnavailable", "access_token_verify"]
+__all__ = ["InvalidToken", "KeySetUnavailable", "access_token_verify", "claims_decode"]
 
 
 def expected_issuer() -> str:
@@ -63,10 +63,23 @@ def access_token_verify(token: str) -> dict[str, Any]:
         key = signing_key(kid, algorithm)
     except SigningKeyNotFound as exc:
         raise InvalidToken from exc
+    claims = claims_decode(token, key=key.key, algorithm=algorithm, audience=audience)
+    # A subject no user can be stored under (too long, NUL, lone surrogate, blank) is refused
+    # like any other bad token: the database would otherwise answer 500.
+    if not subject_is_valid(claims.get("sub")):
+        raise InvalidToken
+    return claims
+
+
+def claims_decode(token: str, *, key: Any, algorithm: str, audience: str) -> dict[str, Any]:
+    """Verify `token`'s signature with `key` and its claims against Logto's issuer and
+    `audience` (access tokens and the admin login's ID tokens alike); raises InvalidToken."""
+    if algorithm not in allowed_algorithms():
+        raise InvalidToken
     try:
-        claims = jwt.decode(
+        return jwt.decode(
             token,
-            key=key.key,
+            key=key,
             algorithms=[algorithm],
             audience=audience,
             issuer=expected_issuer(),
@@ -75,8 +88,3 @@ def access_token_verify(token: str) -> dict[str, Any]:
         )
     except (jwt.PyJWTError, ValueError, TypeError) as exc:
         raise InvalidToken from exc
-    # A subject no user can be stored under (too long, NUL, lone surrogate, blank) is refused
-    # like any other bad token: the database would otherwise answer 500.
-    if not subject_is_valid(claims.get("sub")):
-        raise InvalidToken
-    return claims
