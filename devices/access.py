@@ -161,7 +161,8 @@ def devices_visible_to(*, actor: Actor) -> QuerySet[Device]:
     return Device.objects.none()
 
 
-def _as_uuid(value: Any) -> uuid.UUID | None:
+def as_uuid(value: Any) -> uuid.UUID | None:
+    """`value` as a UUID, or None when it is not one (an id from a path or a command line)."""
     if isinstance(value, uuid.UUID):
         return value
     try:
@@ -176,7 +177,7 @@ def device_get_for_actor(*, actor: Actor, device_id: Any, min_role: str = VIEWER
     404 when it does not exist or is invisible to the caller; 403 when visible with a role too
     low. The device carries `caller_role`.
     """
-    pk = _as_uuid(device_id)
+    pk = as_uuid(device_id)
     device = devices_visible_to(actor=actor).filter(pk=pk).first() if pk else None
     if device is None:
         raise DeviceNotFoundError

@@ -1,6 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from devices.access import as_uuid
 from devices.models import Device
 from devices.services.api_keys import api_key_create
 
@@ -14,7 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("--name", default="manage.py", help="a label for the key")
 
     def handle(self, *args, **options) -> None:
-        device = Device.objects.filter(pk=_uuid_or_none(options["device"])).first()
+        device = Device.objects.filter(pk=as_uuid(options["device"])).first()
         if device is None:
             raise CommandError("No device with id {}.".format(options["device"]))
         try:
@@ -30,12 +31,3 @@ class Command(BaseCommand):
             f"Created {kind} key {api_key.prefix} for device {device.pk}; it is shown only now:"
         )
         self.stdout.write(raw_key)
-
-
-def _uuid_or_none(value: str):
-    import uuid
-
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None

@@ -1,8 +1,7 @@
-import uuid
-
 from django.core.management.base import BaseCommand, CommandError
 
 from core.exceptions import ApplicationError
+from devices.access import as_uuid
 from devices.models import Device
 from devices.services.sending import device_send_text
 
@@ -16,19 +15,11 @@ class Command(BaseCommand):
         parser.add_argument("--text", default="Test message from the WhatsApp platform")
 
     def handle(self, *args, device: str, to: str, text: str, **options) -> None:
-        found = Device.objects.filter(pk=device).first() if _is_uuid(device) else None
+        found = Device.objects.filter(pk=as_uuid(device)).first()
         if found is None:
-            raise CommandError(f"no device with id {device}")
+            raise CommandError(f"No device with id {device}.")
         try:
             result = device_send_text(device=found, to=to, text=text)
         except ApplicationError as exc:
             raise CommandError(f"{exc.code}: {exc.message}") from None
         self.stdout.write(self.style.SUCCESS(f"sent: upstream message id {result.message_id}"))
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
