@@ -11,8 +11,7 @@ from pathlib import Path
 from aiohttp import web
 
 from .context import sandbox_of
-
-PREFIX = "/_sandbox"
+from .control import PREFIX
 
 PAGE = Path(__file__).with_name("phone.html")
 
