@@ -94,6 +94,7 @@ class DeviceAdmin(admin.ModelAdmin):
         "upstream_state",
         "state_checked_at",
         "last_seen_at",
+        "events_link",
         "created_by",
         "created_at",
         "updated_at",
@@ -104,6 +105,11 @@ class DeviceAdmin(admin.ModelAdmin):
     @admin.display(description="state", ordering="state")
     def state_display(self, obj: Device) -> str:
         return state_badge(obj)
+
+    @admin.display(description="upstream events")
+    def events_link(self, obj: Device) -> str:
+        url = reverse("admin:devices_upstreamevent_changelist") + f"?device__id__exact={obj.pk}"
+        return format_html('<a href="{}">Events of this device</a>', url)
 
     def get_fields(self, request, obj=None):
         return ["name"] if obj is None else ["name", *self.readonly_fields]

@@ -104,3 +104,33 @@ def _empty_inlines() -> dict:
         "memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0",
         "api_keys-TOTAL_FORMS": "0", "api_keys-INITIAL_FORMS": "0",
     }
+
+
+def test_upstream_events_are_read_only_in_the_admin(admin_client):
+    from devices.models import UpstreamEvent
+
+    event = UpstreamEvent.objects.create(
+        source="webhook", event="message", dedupe_key="k", payload={"event": "message"}
+    )
+    assert admin_client.get("/admin/devices/upstreamevent/add/").status_code == 403
+    page = admin_client.get(f"/admin/devices/upstreamevent/{event.pk}/change/")
+    assert page.status_code == 200
+    assert 'name="status"' not in page.content.decode()
+    listing = admin_client.get("/admin/devices/upstreamevent/", {"received_at__year": "2026"})
+    assert listing.status_code == 200
+
+
+def test_the_device_page_links_to_its_events(admin_client):
+    from devices.models import UpstreamEvent
+
+    device, other = DeviceFactory(), DeviceFactory()
+    for n, owner in enumerate([device, other]):
+        UpstreamEvent.objects.create(
+            device=owner, source="webhook", event="message", dedupe_key=f"k{n}", payload={}
+        )
+    page = admin_client.get(f"/admin/devices/device/{device.pk}/change/").content.decode()
+    link = f"/admin/devices/upstreamevent/?device__id__exact={device.pk}"
+    assert link in page
+    listing = admin_client.get(link)
+    assert listing.status_code == 200
+    assert listing.context["cl"].result_count == 1
