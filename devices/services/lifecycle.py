@@ -255,8 +255,7 @@ def device_slot_to_listen_on(*, timeout: float) -> str | None:
         # The stream logs the failed connect that follows; this only says why this slot.
         logger.debug("cannot list the upstream's slots (%s); trying the oldest stored", exc.code)
         return stored.first()
-    held = set(listed)
-    ours = next((slot for slot in stored.iterator() if slot in held), None)
+    ours = stored.filter(upstream_id__in=listed).first()
     return ours or next(iter(listed), None)
 
 
