@@ -167,7 +167,7 @@ class SandboxHandle:
 
 @pytest.fixture(scope="session")
 def _sandbox_server():
-    from devices.sandbox import SandboxServer
+    from sandbox import SandboxServer
 
     with SandboxServer(qr_duration=30, webhook_backoff_base=0.05, webhook_timeout=2.0) as server:
         yield server

@@ -63,7 +63,10 @@ LOCAL_APPS = [
     "scheduling",
     "agents",
 ]
-INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
+# The GOWA stand-in (PRODUCT.md §8): a server of its own, installed for its
+# `run_whatsapp_sandbox` command; no app imports it.
+SANDBOX_APPS = ["sandbox.apps.SandboxAppConfig"]
+INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS + SANDBOX_APPS
 
 # AUTHENTICATION
 # https://docs.djangoproject.com/en/5.2/topics/auth/customizing/#substituting-a-custom-user-model

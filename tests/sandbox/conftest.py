@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sandbox_helpers import Delivery, Gowa, WebhookReceiver
 
-from devices.sandbox import SandboxServer
+from sandbox import SandboxServer
 
 
 @pytest.fixture(scope="module")

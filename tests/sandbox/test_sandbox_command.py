@@ -30,7 +30,7 @@ settings.configure(
     WHATSAPP_API_USER="operator", WHATSAPP_API_PASSWORD="pw", WHATSAPP_API_URL=sys.argv[1]
 )
 django.setup()
-from devices.management.commands.run_whatsapp_sandbox import Command
+from sandbox.management.commands.run_whatsapp_sandbox import Command
 
 Command().run_from_argv(["manage.py", "run_whatsapp_sandbox", *sys.argv[2:]])
 """

@@ -19,7 +19,7 @@ import yaml
 from openapi_schema_validator import OAS30Validator
 from sandbox_helpers import ACCOUNT_PHONE, CONTACT_PHONE, Gowa
 
-from devices.sandbox import SandboxConfig, build_app
+from sandbox import SandboxConfig, build_app
 
 SPEC_PATH = Path(__file__).resolve().parents[2] / "docs" / "upstream" / "gowa-openapi.yaml"
 

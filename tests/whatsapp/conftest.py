@@ -10,8 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from devices.sandbox.server import SandboxServer
 from devices.whatsapp import WhatsAppClient
+from sandbox.server import SandboxServer
 
 from .support import SandboxControl, ScriptedServer
 

@@ -1,4 +1,4 @@
-"""WhatsAppClient against the real sandbox upstream (devices/sandbox): lifecycle and faults."""
+"""WhatsAppClient against the real sandbox upstream (sandbox/): lifecycle and faults."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from devices.sandbox import SandboxServer
+from sandbox import SandboxServer
 
 
 class Command(BaseCommand):

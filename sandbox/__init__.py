@@ -6,7 +6,7 @@ webhooks with GOWA's envelope. State is in memory. A control API under `/_sandbo
 plays the phone side (scan a QR, receive messages and receipts, unlink) and injects faults.
 It imports nothing from Django; `manage.py run_whatsapp_sandbox` is a thin wrapper.
 
-    from devices.sandbox import SandboxServer
+    from sandbox import SandboxServer
     with SandboxServer(webhook_url="http://127.0.0.1:8000/api/v1/webhooks/whatsapp") as s:
         ...  # s.base_url
 
