@@ -55,14 +55,16 @@ _local_lock = threading.Lock()
 _local_tickets: dict[str, float] = {}
 
 
-def signing_key(kid: str, algorithm: str) -> jwt.PyJWK:
-    """The provider's public key `kid` for `algorithm`; refreshes the set as described above."""
+def signing_key(kid: str, algorithm: str, *, seek_unknown_kid: bool = True) -> jwt.PyJWK:
+    """The provider's public key `kid` for `algorithm`; refreshes the set as described above.
+    Without `seek_unknown_kid` a key id the set lacks fetches nothing (a stale or missing set
+    is still fetched, within its cool-down: the caller's valid token needs it)."""
     url = jwks_url()
     entry = _current_entry(url)
     refreshed = False
     if entry is None or time.time() - entry["fetched_at"] >= settings.LOGTO_JWKS_CACHE_TTL:
         entry, refreshed = _refresh(url, entry, ticket="stale")
-    if entry is not None and kid not in entry["keys"] and not refreshed:
+    if entry is not None and kid not in entry["keys"] and not refreshed and seek_unknown_kid:
         entry, _ = _refresh(url, entry, ticket="unknown-kid")
     if entry is None:
         raise KeySetUnavailable

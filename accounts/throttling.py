@@ -4,8 +4,10 @@
   API key (rate `api_key`).
 - `ScopedCallerThrottle`: an extra budget for one view's writes (`throttle_scope = "<rate>"`).
 - Failed authentication, per client address (rate `auth_failure`; see `client_address`):
-  while an address is over it, every credential it presents is refused with 429 before being
-  checked.
+  while an address is over it, what fails there is refused with 429 instead of 401, and a
+  token's unknown key id fetches nothing from the identity provider. A valid token or key
+  from that address still works: offices behind one NAT, a frontend's server and integrations
+  share addresses, and one bad client must not lock the others out.
 
 Rates are read from `REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]` on each request (not when the
 class is imported, as DRF's own throttles do), so a settings change applies at once.
@@ -16,7 +18,6 @@ from __future__ import annotations
 import time
 
 from django.core.cache import cache
-from rest_framework import exceptions
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
@@ -99,15 +100,17 @@ def client_address(request) -> str:
     return BaseThrottle().get_ident(request)
 
 
-def auth_failures_check(request) -> None:
-    """Refuse (429) a client address that failed authentication too often in this window."""
+def auth_failures_wait(request) -> float | None:
+    """Seconds until the client address may fail again, while it is over its budget of failed
+    authentications in this window; None while it is within it (or the cache is away)."""
     found = _failure_window(request)
     if found is None:
-        return
+        return None
     key, limit, duration = found
     failures = cache_call("throttling", cache.get, key)
     if failures is not UNAVAILABLE and (failures or 0) >= limit:
-        raise exceptions.Throttled(wait=duration - (time.time() % duration))
+        return duration - (time.time() % duration)
+    return None
 
 
 def auth_failure_record(request) -> None:

@@ -44,9 +44,10 @@ def allowed_algorithms() -> list[str]:
     return [alg for alg in settings.LOGTO_JWT_ALGORITHMS if alg in ASYMMETRIC_ALGORITHMS]
 
 
-def access_token_verify(token: str) -> dict[str, Any]:
+def access_token_verify(token: str, *, seek_unknown_kid: bool = True) -> dict[str, Any]:
     """The verified claims of `token`; raises InvalidToken, or KeySetUnavailable when the
-    provider has never been reached and does not answer now."""
+    provider has never been reached and does not answer now. Without `seek_unknown_kid` a key
+    id the held set lacks makes the token invalid instead of sending for the set again."""
     audience = expected_audience()
     if not settings.LOGTO_ENDPOINT or not audience:
         raise InvalidToken  # JWT authentication is not configured
@@ -60,7 +61,7 @@ def access_token_verify(token: str) -> dict[str, Any]:
     if not isinstance(token_type, str) or token_type.lower() not in ACCESS_TOKEN_TYPES:
         raise InvalidToken
     try:
-        key = signing_key(kid, algorithm)
+        key = signing_key(kid, algorithm, seek_unknown_kid=seek_unknown_kid)
     except SigningKeyNotFound as exc:
         raise InvalidToken from exc
     claims = claims_decode(token, key=key.key, algorithm=algorithm, audience=audience)

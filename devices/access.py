@@ -13,10 +13,8 @@ How a view declares and gets access (the roles table of the README's API section
             device = device_from_request(request)     # already checked against ADMIN
             ...
 
-`required_role` maps each HTTP method the view implements to one of:
-  - "viewer" / "admin" / "owner": at least this role on the device the URL names;
-  - "user": a dashboard user (API keys get 403);
-  - "authenticated": any caller.
+`required_role` maps each HTTP method the view implements to a word of core.access
+(VIEWER, ADMIN, OWNER, USER, AUTHENTICATED).
 On a URL with a `device_id` kwarg (`device_url_kwarg` to rename it) `DeviceAccessPermission`
 fetches the device before the handler runs: 404 if the caller cannot see it (another tenant's
 device is never a 403), 403 if its role is below the requirement; `device_from_request`
@@ -39,17 +37,25 @@ from rest_framework.permissions import BasePermission
 
 from accounts.authentication import WWW_AUTHENTICATE, authentication_reject
 from accounts.models import User
-from accounts.throttling import auth_failures_check
+from core.access import (  # re-exported: the vocabulary views declare their needs in
+    ADMIN,
+    AUTHENTICATED,
+    OWNER,
+    USER,
+    VIEWER,
+    Requirement,
+    requirement_for,
+    role_at_least,
+)
 from core.exceptions import ApplicationError, NotFoundError
-from devices.models import ROLE_RANK, Device, DeviceApiKey, Role
+from devices.models import Device, DeviceApiKey
 from devices.services.api_keys import api_key_authenticate
 
-VIEWER = Role.VIEWER.value
-ADMIN = Role.ADMIN.value
-OWNER = Role.OWNER.value
-USER = "user"
-AUTHENTICATED = "authenticated"
-
+__all__ = [
+    "ADMIN", "AUTHENTICATED", "OWNER", "USER", "VIEWER", "Actor", "ApiKeyAuthentication",
+    "DeviceAccessPermission", "Requirement", "as_uuid", "device_from_request",
+    "device_get_for_actor", "devices_visible_to", "requirement_for",
+]
 
 class DeviceNotFoundError(NotFoundError):
     """The device does not exist or the caller cannot see it (the two are not told apart)."""
@@ -65,38 +71,6 @@ class ApiKeyNotAllowedError(ApplicationError):
     code = "permission_denied"
     status_code = 403
     default_message = "This action needs a signed-in user; API keys cannot perform it."
-
-
-@dataclass(frozen=True)
-class Requirement:
-    """What a method needs: the least role on the device, and whether API keys may call it."""
-
-    min_role: str
-    api_keys: bool
-
-
-def requirement_of(value: str) -> Requirement:
-    if value == AUTHENTICATED:
-        return Requirement(VIEWER, api_keys=True)
-    if value == USER:
-        return Requirement(VIEWER, api_keys=False)
-    if value in ROLE_RANK:
-        return Requirement(str(value), api_keys=value != OWNER)
-    raise ImproperlyConfigured(f"Unknown required_role value: {value!r}")
-
-
-def requirement_for(view: Any, request_or_method: Any) -> Requirement | None:
-    """The view's declared requirement for a method (HEAD counts as GET), or None."""
-    method = getattr(request_or_method, "method", request_or_method).upper()
-    if method == "HEAD":
-        method = "GET"
-    declared = getattr(view, "required_role", None) or {}
-    value = declared.get(method)
-    return requirement_of(value) if value else None
-
-
-def role_at_least(role: str | None, min_role: str) -> bool:
-    return role is not None and ROLE_RANK.get(role, 0) >= ROLE_RANK[min_role]
 
 
 class ApiKeyCaller:
@@ -231,7 +205,6 @@ class ApiKeyAuthentication(BaseAuthentication):
         raw_key = request.META.get("HTTP_X_API_KEY")
         if raw_key is None:
             return None
-        auth_failures_check(request)
         api_key = api_key_authenticate(raw_key=raw_key)
         if api_key is None:
             authentication_reject(request, "invalid API key")

@@ -6,12 +6,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.serializers import UserMeOutputSerializer
+from core.access import USER
 from core.api import error_responses
 
 
 class UserMeApi(APIView):
-    # Role vocabulary of devices.access (strings, so accounts does not import devices).
-    required_role = {"GET": "user"}
+    required_role = {"GET": USER}
 
     @extend_schema(
         operation_id="users_me_retrieve",

@@ -102,7 +102,10 @@ class UserDeviceListLinkApi(PaginatedListMixin, APIView):
 
     @extend_schema(
         operation_id="users_me_devices_link",
-        summary="Link a device to the caller as owner, proven by its full API key",
+        summary=(
+            "Link a device to the caller, proven by its API key: admin for a full key, "
+            "viewer for a read-only one (never lowers a role already held)"
+        ),
         request=UserDeviceLinkInputSerializer,
         responses={201: DeviceOutputSerializer, **error_responses(400, 403)},
     )

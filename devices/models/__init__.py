@@ -1,6 +1,7 @@
 """Devices: one WhatsApp account on an upstream server, who may use it, and its raw events."""
 
-from devices.models.access import ROLE_RANK, DeviceApiKey, DeviceMembership, Role
+from core.access import ROLE_RANK, Role
+from devices.models.access import DeviceApiKey, DeviceMembership
 from devices.models.device import Device
 from devices.models.events import UpstreamEvent
 

@@ -8,18 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from core.access import Role
 from core.models import TimeStampedModel
-
-
-class Role(models.TextChoices):
-    """A member's role on a device, lowest first; each role can do what the ones below can."""
-
-    VIEWER = "viewer", "Viewer"
-    ADMIN = "admin", "Admin"
-    OWNER = "owner", "Owner"
-
-
-ROLE_RANK: dict[str, int] = {Role.VIEWER: 1, Role.ADMIN: 2, Role.OWNER: 3}
 
 
 class DeviceMembership(TimeStampedModel):

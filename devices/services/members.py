@@ -11,6 +11,7 @@ import logging
 from django.db import transaction
 
 from accounts.models import User
+from core.access import role_at_least
 from core.exceptions import ApplicationError, ConflictError
 from devices.models import Device, DeviceMembership, Role
 from devices.services.api_keys import api_key_authenticate
@@ -40,7 +41,7 @@ class MemberUserNotFoundError(ApplicationError):
 class InvalidApiKeyError(ApplicationError):
     code = "invalid_api_key"
     status_code = 400
-    default_message = "The API key is not a valid, full-access key."
+    default_message = "The API key is not valid."
 
 
 def _lock_device(device: Device) -> None:
@@ -98,22 +99,25 @@ def member_remove(*, membership: DeviceMembership) -> None:
 
 @transaction.atomic
 def device_link_with_api_key(*, user: User, raw_key: str) -> DeviceMembership:
-    """Make `user` an owner of the device whose full API key they present.
+    """Make `user` a member of the device whose API key they present, with at most the key's
+    own reach (PRODUCT.md §6): admin for a full key, viewer for a read-only one. A key cannot
+    manage members, keys or the device's deletion, so a link never makes an owner.
 
-    Already a member: promoted to owner. The same error answers every unusable key (unknown,
-    revoked, expired or read-only).
+    Already a member: raised to the key's role if below it, never lowered. The same error
+    answers every unusable key (unknown, revoked or expired).
     """
     api_key = api_key_authenticate(raw_key=raw_key)
-    if api_key is None or api_key.read_only:
+    if api_key is None:
         raise InvalidApiKeyError
     _lock_device(api_key.device)
     membership, created = DeviceMembership.objects.get_or_create(
-        device=api_key.device, user=user, defaults={"role": Role.OWNER}
+        device=api_key.device, user=user, defaults={"role": api_key.role}
     )
-    if not created and membership.role != Role.OWNER:
-        membership.role = Role.OWNER
+    if not created and not role_at_least(membership.role, api_key.role):
+        membership.role = api_key.role
         membership.save(update_fields=["role", "updated_at"])
     logger.info(
-        "user %s linked to device %s with key %s", user.pk, api_key.device_id, api_key.prefix
+        "user %s linked to device %s as %s with key %s",
+        user.pk, api_key.device_id, membership.role, api_key.prefix,
     )
     return membership

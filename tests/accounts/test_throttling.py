@@ -94,7 +94,7 @@ def failure_limit(settings):
 
 
 @pytest.mark.parametrize("num_proxies", [0, None])
-def test_a_rotating_x_forwarded_for_neither_escapes_nor_locks_out(
+def test_a_rotating_x_forwarded_for_neither_escapes_nor_charges_others(
     api_client, identity_provider, failure_limit, num_proxies
 ):
     """The failed-authentication budget counts REMOTE_ADDR (with no trusted proxy): a client
@@ -105,17 +105,13 @@ def test_a_rotating_x_forwarded_for_neither_escapes_nor_locks_out(
     attacker_address, victim_address = _address(), _address()
     attacker = APIClient(REMOTE_ADDR=attacker_address)
     victim = APIClient(REMOTE_ADDR=victim_address)
-    token = identity_provider.token()
-    for _ in range(3):
-        for forged in (_address(), victim_address, f"{victim_address}, {_address()}"):
-            attacker.credentials(HTTP_AUTHORIZATION="Bearer garbage", HTTP_X_FORWARDED_FOR=forged)
-            assert attacker.get("/api/v1/users/me").status_code in (401, 429)
-    attacker.credentials(HTTP_AUTHORIZATION="Bearer " + token, HTTP_X_FORWARDED_FOR=_address())
-    assert attacker.get("/api/v1/users/me").status_code == 429
-    victim.credentials(HTTP_AUTHORIZATION="Bearer " + token, HTTP_X_FORWARDED_FOR=attacker_address)
-    assert victim.get("/api/v1/users/me").status_code == 200
-    response = api_client.get("/api/v1/users/me", HTTP_AUTHORIZATION="Bearer " + token)
-    assert response.status_code == 200
+    codes = []
+    for forged in (_address(), victim_address, f"{victim_address}, {_address()}", _address()):
+        attacker.credentials(HTTP_AUTHORIZATION="Bearer garbage", HTTP_X_FORWARDED_FOR=forged)
+        codes.append(attacker.get("/api/v1/users/me").status_code)
+    assert codes == [401, 401, 401, 429]
+    victim.credentials(HTTP_AUTHORIZATION="Bearer garbage", HTTP_X_FORWARDED_FOR=attacker_address)
+    assert victim.get("/api/v1/users/me").status_code == 401
 
 
 def test_behind_one_trusted_proxy_the_proxy_given_address_is_counted(
@@ -125,14 +121,50 @@ def test_behind_one_trusted_proxy_the_proxy_given_address_is_counted(
     failure_limit(1)
     proxy = APIClient(REMOTE_ADDR=_address())
     client_address, other_address = _address(), _address()
-    token = identity_provider.token()
     for _ in range(3):
         proxy.credentials(
             HTTP_AUTHORIZATION="Bearer garbage",
             HTTP_X_FORWARDED_FOR=f"{_address()}, {client_address}",
         )
         assert proxy.get("/api/v1/users/me").status_code == 401
-    proxy.credentials(HTTP_AUTHORIZATION="Bearer " + token, HTTP_X_FORWARDED_FOR=client_address)
+    proxy.credentials(HTTP_AUTHORIZATION="Bearer garbage", HTTP_X_FORWARDED_FOR=client_address)
     assert proxy.get("/api/v1/users/me").status_code == 429
-    proxy.credentials(HTTP_AUTHORIZATION="Bearer " + token, HTTP_X_FORWARDED_FOR=other_address)
-    assert proxy.get("/api/v1/users/me").status_code == 200
+    proxy.credentials(HTTP_AUTHORIZATION="Bearer garbage", HTTP_X_FORWARDED_FOR=other_address)
+    assert proxy.get("/api/v1/users/me").status_code == 401
+
+
+def test_an_address_over_its_failure_budget_still_takes_valid_credentials(
+    identity_provider, failure_limit
+):
+    """One bad client behind a shared address (an office NAT, a frontend's server) must not
+    lock the others out: what fails there is refused with 429, a valid token or key works."""
+    address = _address()
+    client = APIClient(REMOTE_ADDR=address)
+    device = DeviceFactory()
+    _, key = api_key_for(device)
+    for _ in range(3):
+        assert client.get("/api/v1/users/me", HTTP_X_API_KEY="wa_bad_key").status_code == 401
+    refused = client.get("/api/v1/devices", HTTP_X_API_KEY="wa_bad_key")
+    assert (refused.status_code, refused.json()["code"]) == (429, "throttled")
+    assert int(refused["Retry-After"]) > 0
+    assert client.get("/api/v1/devices", HTTP_X_API_KEY=key).status_code == 200
+    token = identity_provider.token()
+    assert client.get("/api/v1/users/me", HTTP_AUTHORIZATION="Bearer " + token).status_code == 200
+    bad_token = client.get("/api/v1/users/me", HTTP_AUTHORIZATION="Bearer garbage")
+    assert bad_token.status_code == 429
+
+
+def test_over_the_budget_an_unknown_key_id_fetches_nothing(identity_provider, failure_limit):
+    """Over the budget, a token naming a key id the held set lacks is refused without a trip
+    to the identity provider."""
+    address = _address()
+    client = APIClient(REMOTE_ADDR=address)
+    good = identity_provider.token()
+    assert client.get("/api/v1/users/me", HTTP_AUTHORIZATION="Bearer " + good).status_code == 200
+    for _ in range(3):
+        assert client.get("/api/v1/users/me", HTTP_AUTHORIZATION="Bearer x").status_code == 401
+    fetches = identity_provider.jwks_fetches
+    forged = identity_provider.token_signed_by_stranger("made-up")
+    response = client.get("/api/v1/users/me", HTTP_AUTHORIZATION="Bearer " + forged)
+    assert response.status_code == 429
+    assert identity_provider.jwks_fetches == fetches

@@ -167,39 +167,53 @@ def test_users_me(as_user, identity_provider, api_client):
     assert (body["id"], body["email"], body["name"]) == (user.pk, "me@example.com", "Me")
 
 
-def test_linking_a_device_with_its_full_key_makes_the_caller_owner(as_user):
+@pytest.mark.parametrize(("read_only", "role"), [(False, Role.ADMIN), (True, Role.VIEWER)])
+def test_linking_grants_no_more_than_the_key_itself_may_do(as_user, read_only, role):
+    """A key cannot manage members, keys or delete its device (PRODUCT.md §6): linking with a
+    full key makes an admin, with a read-only key a viewer, never an owner."""
     user = UserFactory()
     device = DeviceFactory()
-    _, key = api_key_for(device)
+    _, key = api_key_for(device, read_only=read_only)
     response = as_user(user).post("/api/v1/users/me/devices", {"api_key": key}, format="json")
     assert response.status_code == 201
-    assert (response.json()["id"], response.json()["role"]) == (str(device.pk), "owner")
-    assert DeviceMembership.objects.get(device=device, user=user).role == Role.OWNER
+    assert (response.json()["id"], response.json()["role"]) == (str(device.pk), role)
+    assert DeviceMembership.objects.get(device=device, user=user).role == role
+    members = as_user(user).get(f"/api/v1/devices/{device.pk}/members")
+    assert members.status_code == 403
+    assert as_user(user).delete(f"/api/v1/devices/{device.pk}").status_code == 403
 
 
-def test_linking_promotes_an_existing_member(as_user):
-    membership = DeviceMembershipFactory(role=Role.VIEWER)
-    _, key = api_key_for(membership.device)
+@pytest.mark.parametrize(
+    ("held", "read_only", "after"),
+    [
+        (Role.VIEWER, False, Role.ADMIN),
+        (Role.VIEWER, True, Role.VIEWER),
+        (Role.ADMIN, True, Role.ADMIN),
+        (Role.OWNER, False, Role.OWNER),
+    ],
+)
+def test_linking_raises_a_member_to_the_key_and_never_lowers(as_user, held, read_only, after):
+    membership = DeviceMembershipFactory(role=held)
+    _, key = api_key_for(membership.device, read_only=read_only)
     response = as_user(membership.user).post(
         "/api/v1/users/me/devices", {"api_key": key}, format="json"
     )
     assert response.status_code == 201
     membership.refresh_from_db()
-    assert membership.role == Role.OWNER
+    assert membership.role == after
 
 
-def test_linking_refuses_read_only_revoked_and_unknown_keys_alike(as_user):
+def test_linking_refuses_revoked_and_unknown_keys_alike(as_user):
     device = DeviceFactory()
-    _, read_only = api_key_for(device, read_only=True)
     revoked, revoked_key = api_key_for(device)
     api_key_revoke(api_key=revoked)
     user = UserFactory()
-    for key in (read_only, revoked_key, "wa_abcdefgh_" + "x" * 32):
+    for key in (revoked_key, "wa_abcdefgh_" + "x" * 32):
         response = as_user(user).post("/api/v1/users/me/devices", {"api_key": key}, format="json")
         assert response.status_code == 400
         assert response.json() == {
             "code": "invalid_api_key",
-            "message": "The API key is not a valid, full-access key.",
+            "message": "The API key is not valid.",
         }
     assert not DeviceMembership.objects.filter(user=user).exists()
 
