@@ -2,10 +2,10 @@
 requests race, the answer is 200 or 401, never 500 (fuzz findings F8 and F9)."""
 
 import threading
-from unittest import mock
+import time
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from factories.accounts import UserFactory
 from identity_provider import assert_authentication_failed
 from rest_framework.test import APIClient
@@ -182,30 +182,81 @@ def test_switching_to_an_email_equal_under_lower_keeps_the_old_one(api_client, i
         assert user.email == "other@example.com"
 
 
-def _email_check_loses_the_race():
-    """As if another request took the address between the check and the write."""
-    return mock.patch("accounts.services._email_taken", return_value=False)
+def _while_another_transaction_takes(email: str, request):
+    """Run `request()` in a thread while another transaction inserts a user with `email` and
+    commits only once the request's own write waits on it: the request's check saw the address
+    free, its write finds it taken. The race, for real, at the one moment it matters."""
+    inserted, release = threading.Event(), threading.Event()
+    outcome: dict[str, object] = {}
+
+    def other() -> None:
+        try:
+            with transaction.atomic():
+                UserFactory(email=email, oidc_subject="taker")
+                inserted.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    def run() -> None:
+        try:
+            outcome["response"] = request()
+        finally:
+            connection.close()
+
+    taker = threading.Thread(target=other)
+    taker.start()
+    assert inserted.wait(timeout=10)
+    requester = threading.Thread(target=run)
+    requester.start()
+    _until_a_write_waits()
+    release.set()
+    taker.join(timeout=30)
+    requester.join(timeout=30)
+    return outcome["response"]
 
 
-def test_a_new_user_whose_email_was_just_taken_is_created_without_it(api_client, identity_provider):
-    owner = UserFactory(email="ana@example.com")
+def _until_a_write_waits(timeout: float = 10) -> None:
+    """Until another session waits on a lock (PostgreSQL); SQLite has no such view: there the
+    request's write waits on the taker's open transaction, given a moment to get there."""
+    if connection.vendor != "postgresql":
+        time.sleep(0.5)
+        return
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND datname = current_database()"
+            )
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.02)
+    raise AssertionError("the request never waited on the other transaction")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_user_whose_email_was_just_taken_is_created_without_it(identity_provider):
     token = identity_provider.token(sub="late", email="ANA@example.com", name="Late")
-    with _email_check_loses_the_race():
-        response = _get(api_client, token)
+    assert _get(APIClient(), identity_provider.token(sub="warm-up")).status_code == 200
+    response = _while_another_transaction_takes(
+        "ana@example.com", lambda: _get(APIClient(), token)
+    )
     assert response.status_code == 200
     late = User.objects.get(oidc_subject="late")
     assert (late.email, late.name) == ("", "Late")
     assert response.json()["email"] == ""
-    owner.refresh_from_db()
-    assert owner.email == "ana@example.com"
+    assert User.objects.get(oidc_subject="taker").email == "ana@example.com"
 
 
-def test_a_user_switching_to_an_email_just_taken_keeps_the_old_one(api_client, identity_provider):
-    UserFactory(email="ana@example.com")
+@pytest.mark.django_db(transaction=True)
+def test_a_user_switching_to_an_email_just_taken_keeps_the_old_one(identity_provider):
     user = UserFactory(email="old@example.com", name="Old")
     token = identity_provider.token(sub=user.oidc_subject, email="ana@example.com", name="New")
-    with _email_check_loses_the_race():
-        response = _get(api_client, token)
+    assert _get(APIClient(), identity_provider.token(sub="warm-up")).status_code == 200
+    response = _while_another_transaction_takes(
+        "ana@example.com", lambda: _get(APIClient(), token)
+    )
     assert response.status_code == 200
     assert (response.json()["email"], response.json()["name"]) == ("old@example.com", "New")
     user.refresh_from_db()

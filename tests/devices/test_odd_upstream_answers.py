@@ -58,8 +58,11 @@ def test_a_push_name_the_column_cannot_hold_is_stored_as_it_can_be(
 def test_status_shows_the_stored_state_when_the_upstream_refuses_to_say(
     api_client, sandbox, device, admin_key
 ):
+    stored_before = Device.objects.get(pk=device.pk)
     sandbox.fault(method="GET", path=f"/devices/{device.slot_id}", status=400, code="ODD")
     response = api_client.get(f"/api/v1/devices/{device.pk}/status", **admin_key)
     assert response.status_code == 200
     assert response.json()["stale"] is True
-    assert response.json()["state"] == device.state
+    stored = Device.objects.get(pk=device.pk)
+    assert response.json()["state"] == stored.state == stored_before.state
+    assert stored.state_checked_at == stored_before.state_checked_at

@@ -77,7 +77,9 @@ def test_another_devices_secret_does_not_verify(client):
     Device.objects.create(name="D", upstream_id="slot-1")
     other = Device.objects.create(name="Other", upstream_id="slot-2")
     body = json.dumps(EVENT).encode()
-    assert _post(client, body, sign(other.webhook_secret, body)).status_code == 401
+    response = _post(client, body, sign(other.webhook_secret, body))
+    assert (response.status_code, response.json()["code"]) == (401, "invalid_signature")
+    assert not UpstreamEvent.objects.exists()
 
 
 @pytest.mark.django_db
@@ -104,3 +106,4 @@ def test_an_oversized_body_is_413(client, settings):
     response = _post(client, body, sign(settings.WHATSAPP_WEBHOOK_SECRET, body))
     assert response.status_code == 413
     assert response.json()["code"] == "payload_too_large"
+    assert not UpstreamEvent.objects.exists()
