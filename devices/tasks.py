@@ -37,11 +37,27 @@ def upstream_event_ingest_task(*, source: str, envelope: dict) -> None:
 
 @shared_task(**INGEST_RETRY)
 def upstream_events_ingest_task(*, source: str, envelopes: list[dict]) -> None:
-    """Record a batch of upstream events (the listener's), each once: a redelivered batch
-    finds its events recorded and adds nothing; an event recorded before is skipped alone."""
-    from devices.services.events import upstream_events_record_many
+    """Record a batch of upstream events (the listener's), each once, and process the new ones
+    here and now, with no second trip through the broker. A redelivered batch finds its events
+    recorded and adds nothing; any left unprocessed by a crash are swept by the drain."""
+    from devices.services.events import upstream_events_record_batch
+    from devices.services.processing import upstream_events_drain
 
-    upstream_events_record_many(source=source, envelopes=envelopes)
+    new = upstream_events_record_batch(source=source, envelopes=envelopes)
+    upstream_events_drain(ids=[event.pk for event in new])
+
+
+@shared_task(**INGEST_RETRY, expires=30)
+def upstream_events_drain_task() -> None:
+    """Process recorded events until none is left: kicked after recording (coalesced), and
+    swept by beat every few seconds. Batches of 500 are claimed with SKIP LOCKED, so several
+    drains at once share the work and never process an event twice; `expires` drops a sweep
+    that waited in the queue longer than the next one would."""
+    from devices.services.processing import upstream_events_drain_all
+
+    settled = upstream_events_drain_all()
+    if settled:
+        logger.info("drain: %d event(s) settled", settled)
 
 
 @shared_task(

@@ -29,7 +29,8 @@ from factories.devices import DeviceFactory, DeviceMembershipFactory, api_key_fo
 from identity_provider import api_client_fixture, bearer, identity_provider_fixture  # noqa: F401
 from rest_framework.views import APIView
 
-from devices.access import DeviceAccessPermission, requirement_for, role_at_least
+from core.access import requirement_for, role_at_least
+from devices.access import DeviceAccessPermission
 from devices.models import Role
 
 pytestmark = pytest.mark.django_db

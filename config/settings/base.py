@@ -188,6 +188,11 @@ PERIODIC_TASKS: dict[str, dict] = {
         "task": "devices.tasks.devices_reconcile_task",
         "every_seconds": 30,
     },
+    # Recording kicks a drain at once; the sweep catches events whose kick was lost.
+    "devices: drain recorded events": {
+        "task": "devices.tasks.upstream_events_drain_task",
+        "every_seconds": 5,
+    },
 }
 
 # REST FRAMEWORK

@@ -4,9 +4,12 @@ from django.db import models
 class UpstreamEvent(models.Model):
     """Every raw event from the upstream (webhook or WebSocket frame), recorded once.
 
-    `dedupe_key` is derived from the event (account, event name, payload id or, for receipts,
-    ids + type + sender), so a redelivery finds the row already there and changes nothing.
-    Unknown devices and unknown event types are recorded too, never dropped.
+    `dedupe_key` is derived from the resolved device and the event (event name, payload id or,
+    for receipts, ids + type + sender), so a redelivery finds the row already there and changes
+    nothing. Unknown devices and unknown event types are recorded too, never dropped. `status`
+    follows the drain (devices.services.processing): received, then processed, failed (with
+    the reason in `error`) or ignored; a mismatch (the envelope names another account than its
+    device's) is never processed.
     """
 
     class Source(models.TextChoices):
@@ -18,6 +21,7 @@ class UpstreamEvent(models.Model):
         PROCESSED = "processed", "Processed"
         IGNORED = "ignored", "Ignored"
         FAILED = "failed", "Failed"
+        MISMATCH = "mismatch", "Account mismatch"
 
     device = models.ForeignKey(
         "devices.Device", on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
@@ -39,6 +43,10 @@ class UpstreamEvent(models.Model):
         ordering = ["-received_at"]
         indexes = [
             models.Index(fields=["device", "-received_at"], name="devices_event_device_recv"),
+            # The drain's claim: the oldest unprocessed events, a small part of the table.
+            models.Index(
+                fields=["id"], condition=models.Q(status="received"), name="devices_event_pending"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,7 +1,11 @@
 """Recording raw upstream events once, and finding the device each one belongs to.
 
-GOWA delivers at least once and unordered (CONTRACT §6.1, §9.3): the dedupe key is
-(account, event, payload id), and for receipts (account, ids, receipt type, sender).
+GOWA delivers at least once and unordered (CONTRACT §6.1, §9.3): the dedupe key is (device,
+event, payload id), and for receipts (device, ids, receipt type, sender). The device is the
+one the platform resolved (for a webhook: the one whose secret verified the signature), never
+a JID the payload supplies: one phone linked on two devices gets the same message id on both
+slots, and each device must keep its copy (CONTRACT §9.2). An envelope whose account JID is
+not the JID the platform knows for its device is recorded as a mismatch, never processed.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connection, transaction
@@ -27,7 +32,9 @@ logger = logging.getLogger(__name__)
 _ID_FIELDS = ("id", "deleted_message_id", "call_id")
 
 
-def event_dedupe_key(*, account: str, session_id: str, event: str, payload: Mapping) -> str:
+def event_dedupe_key(*, owner: str, event: str, payload: Mapping) -> str:
+    """The identity of an event: `owner` is the resolved device's id (for an event of no known
+    device, the names it came with), then the event's own identity."""
     if event == "message.ack":
         ids = payload.get("ids")
         ids = ",".join(sorted(str(i) for i in ids)) if isinstance(ids, list) else str(ids or "")
@@ -37,7 +44,7 @@ def event_dedupe_key(*, account: str, session_id: str, event: str, payload: Mapp
         if not basis:
             # No id at all (group.participants, chat_presence…): the content is the identity.
             basis = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
-    raw = f"{account or session_id}|{event}|{basis}"
+    raw = f"{owner}|{event}|{basis}"
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -54,8 +61,10 @@ def devices_for_events(*, names: Iterable[tuple[str, str]]) -> dict[tuple[str, s
     """The device of each (account JID, slot id) pair, all found with one query.
 
     A pair's slot id wins; else the account's bare JID (or a slot named after the account).
-    Only what events need is loaded (id and webhook secret, plus the two names matched on),
-    without ordering: this runs for every incoming event or batch.
+    Several devices can share a JID (a phone re-linked on a new device while the old slot
+    runs): the connected one wins, else the one seen last, else the one changed last, so the
+    answer never depends on the order the database returns rows in. Only what events need is
+    loaded, without ordering: this runs for every incoming event or batch.
     """
     names = set(names)
     slots = {session_id for _, session_id in names if session_id}
@@ -64,12 +73,14 @@ def devices_for_events(*, names: Iterable[tuple[str, str]]) -> dict[tuple[str, s
     by_slot: dict[str, Device] = {}
     by_jid: dict[str, Device] = {}
     if slots or jids:
-        found = Device.objects.only("id", "webhook_secret", "upstream_id", "jid").order_by()
+        found = Device.objects.only(*_RESOLVE_FIELDS).order_by()
         for device in found.filter(Q(upstream_id__in=slots) | Q(jid__in=jids)):
             if device.upstream_id:
                 by_slot[device.upstream_id] = device
             if device.jid:
-                by_jid.setdefault(device.jid, device)
+                held = by_jid.get(device.jid)
+                if held is None or _jid_rank(device) > _jid_rank(held):
+                    by_jid[device.jid] = device
 
     def pick(account: str, session_id: str) -> Device | None:
         if session_id and session_id in by_slot:
@@ -78,6 +89,20 @@ def devices_for_events(*, names: Iterable[tuple[str, str]]) -> dict[tuple[str, s
         return (by_jid.get(jid) or by_slot.get(account)) if jid else None
 
     return {(account, session_id): pick(account, session_id) for account, session_id in names}
+
+
+_RESOLVE_FIELDS = ("id", "webhook_secret", "upstream_id", "jid", "state", "last_seen_at",
+                   "updated_at")
+_EPOCH = datetime.min.replace(tzinfo=UTC)
+
+
+def _jid_rank(device: Device) -> tuple:
+    return (
+        device.state == Device.State.CONNECTED,
+        device.last_seen_at or _EPOCH,
+        device.updated_at or _EPOCH,
+        str(device.pk),
+    )
 
 
 _UNRESOLVED = object()
@@ -95,7 +120,7 @@ def upstream_event_record(
     record, (account, session_id) = _event_build(source=source, envelope=envelope)
     if device is _UNRESOLVED:
         device = device_for_event(account_jid=account, session_id=session_id)
-    record.device = device
+    _event_assign(record, device, account=account, session_id=session_id)
     if not _insert_new([record]):
         # Recorded before (a redelivery, or a concurrent delivery that won the insert).
         return UpstreamEvent.objects.defer("payload").get(dedupe_key=record.dedupe_key), False
@@ -103,20 +128,55 @@ def upstream_event_record(
 
 
 def upstream_events_record_many(*, source: str, envelopes: Iterable[Mapping[str, Any]]) -> int:
-    """Store the events not stored before, all at once; return how many were new.
+    """Store the events not stored before, all at once; return how many were new."""
+    return len(upstream_events_record_batch(source=source, envelopes=envelopes))
+
+
+def upstream_events_record_batch(
+    *, source: str, envelopes: Iterable[Mapping[str, Any]]
+) -> list[UpstreamEvent]:
+    """Store the events not stored before, all at once; return the new rows.
 
     What `upstream_event_record` does for one, for a batch (the listener's): the same
-    sanitising and dedupe key, one query to find every device the batch names, and one
-    multi-row insert. An event that comes twice in the batch is stored once.
+    sanitising, device rules and dedupe key, one query to find every device the batch names,
+    and one multi-row insert. An event that comes twice in the batch is stored once.
     """
-    built: dict[str, tuple[UpstreamEvent, tuple[str, str]]] = {}
-    for envelope in envelopes:
-        record, names = _event_build(source=source, envelope=envelope)
-        built.setdefault(record.dedupe_key, (record, names))
-    devices = devices_for_events(names=[names for _, names in built.values()])
-    for record, names in built.values():
-        record.device = devices[names]
-    return len(_insert_new([record for record, _ in built.values()]))
+    built = [_event_build(source=source, envelope=envelope) for envelope in envelopes]
+    devices = devices_for_events(names=[names for _, names in built])
+    unique: dict[str, UpstreamEvent] = {}
+    for record, (account, session_id) in built:
+        _event_assign(
+            record, devices[(account, session_id)], account=account, session_id=session_id
+        )
+        unique.setdefault(record.dedupe_key, record)
+    return _insert_new(list(unique.values()))
+
+
+def _event_assign(
+    record: UpstreamEvent, device: Device | None, *, account: str, session_id: str
+) -> None:
+    """Give the row its device and its dedupe key, and mark it a mismatch when the account
+    JID it names is not the one the platform knows for that device."""
+    record.device = device
+    owner = str(device.pk) if device is not None else "unknown:" + (session_id or account)
+    record.dedupe_key = event_dedupe_key(
+        owner=owner, event=record.event, payload=_payload_of(record)
+    )
+    named = bare_jid(account)
+    if device is not None and device.jid and named and named != device.jid:
+        record.status = UpstreamEvent.Status.MISMATCH
+        record.error = (
+            "the envelope names account " + named[:100] + "; the device's is " + device.jid
+        )
+        logger.warning(
+            "event %s for device %s names another account: recorded as a mismatch",
+            record.event, device.pk,
+        )  # fmt: skip
+
+
+def _payload_of(record: UpstreamEvent) -> Mapping[str, Any]:
+    payload = record.payload.get("payload")
+    return payload if isinstance(payload, Mapping) else {}
 
 
 def _event_build(
@@ -128,16 +188,11 @@ def _event_build(
     event = str(envelope.get("event") or "unknown")[:60]
     account = str(envelope.get("device_id") or "")
     session_id = str(envelope.get("session_id") or "")
-    payload = envelope.get("payload")
-    payload = payload if isinstance(payload, Mapping) else {}
     record = UpstreamEvent(
         source=source,
         event=event,
         account_jid=account[:100],
         session_id=session_id[:200],
-        dedupe_key=event_dedupe_key(
-            account=account, session_id=session_id, event=event, payload=payload
-        ),
         payload=dict(envelope),
         received_at=timezone.now(),
     )

@@ -11,6 +11,7 @@ from django.conf import settings
 from core.exceptions import ApplicationError
 from devices.models import Device, UpstreamEvent
 from devices.services.events import device_for_event, upstream_event_record
+from devices.services.processing import upstream_events_drain_kick
 from devices.whatsapp.signing import verify
 
 
@@ -64,6 +65,9 @@ def webhook_receive(*, body: bytes, signature: str | None) -> tuple[UpstreamEven
         raise WebhookSignatureError()
     if envelope is None or not isinstance(envelope.get("event"), str):
         raise WebhookPayloadError()
-    return upstream_event_record(
+    event, created = upstream_event_record(
         source=UpstreamEvent.Source.WEBHOOK, envelope=envelope, device=device
     )
+    if created and event.status == UpstreamEvent.Status.RECEIVED:
+        upstream_events_drain_kick()
+    return event, created

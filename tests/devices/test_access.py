@@ -8,17 +8,14 @@ from rest_framework.response import Response
 from rest_framework.test import APIRequestFactory, force_authenticate
 from rest_framework.views import APIView
 
+from core.access import ADMIN, OWNER, VIEWER, requirement_of
 from core.exceptions import ApplicationError
 from devices.access import (
-    ADMIN,
-    OWNER,
-    VIEWER,
     Actor,
     DeviceNotFoundError,
     RoleTooLowError,
     device_get_for_actor,
     devices_visible_to,
-    requirement_of,
 )
 from devices.models import Role
 
