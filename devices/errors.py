@@ -35,3 +35,8 @@ class DeviceSlotExistsError(ConflictError):
 class DeviceNotLoggedInError(ConflictError):
     code = "device_not_logged_in"
     default_message = "The device is not logged in to WhatsApp."
+
+
+class DeviceQuotaExceededError(ConflictError):
+    code = "device_quota_exceeded"
+    default_message = "You own as many devices as one user may; delete one to create another."

@@ -232,6 +232,11 @@ REST_FRAMEWORK = {
         "auth_failure": "30/min",
         # Linking a device by API key (POST /users/me/devices), per user.
         "device_link": "20/hour",
+        # Creating devices (each opens a slot on the shared upstream), per user.
+        "device_create": "30/hour",
+        # Adding members and changing or removing them, per owner: an owner must not be able
+        # to probe at speed which emails use the platform.
+        "member_write": "60/hour",
     },
 }
 # https://drf-spectacular.readthedocs.io/en/latest/settings.html
@@ -272,6 +277,8 @@ WHATSAPP_WEBHOOK_URL = env.str(
 WHATSAPP_CONNECT_TIMEOUT = env.float("WHATSAPP_CONNECT_TIMEOUT", default=3.05)
 WHATSAPP_READ_TIMEOUT = env.float("WHATSAPP_READ_TIMEOUT", default=15.0)
 WHATSAPP_SEND_TIMEOUT = env.float("WHATSAPP_SEND_TIMEOUT", default=50.0)
+# Devices one user may own (staff are exempt): each is a slot on the shared upstream.
+DEVICES_PER_USER_MAX = env.int("DEVICES_PER_USER_MAX", default=10)
 
 # IDENTITY PROVIDER (Logto, OIDC)
 # https://docs.logto.io/authorization/validate-access-tokens

@@ -30,6 +30,7 @@ from devices.services.devices import device_create, device_delete, device_update
 
 class DeviceListCreateApi(PaginatedListMixin, APIView):
     required_role = {"GET": AUTHENTICATED, "POST": USER}
+    throttle_scope = "device_create"
 
     @extend_schema(
         operation_id="devices_list",
@@ -43,8 +44,12 @@ class DeviceListCreateApi(PaginatedListMixin, APIView):
     @extend_schema(
         operation_id="devices_create",
         summary="Create a device; the caller becomes its owner (users only)",
+        description=(
+            "A user owns at most `DEVICES_PER_USER_MAX` devices (409 `device_quota_exceeded`; "
+            "staff are exempt); creates are also limited per user (429 with `Retry-After`)."
+        ),
         request=DeviceCreateInputSerializer,
-        responses={201: DeviceOutputSerializer, **error_responses(400, 403)},
+        responses={201: DeviceOutputSerializer, **error_responses(400, 403, 409, 429)},
     )
     def post(self, request: Request) -> Response:
         data = validated(DeviceCreateInputSerializer, request.data)

@@ -36,6 +36,7 @@ from devices.services.members import (
 
 class DeviceMemberListCreateApi(PaginatedListMixin, APIView):
     required_role = {"GET": OWNER, "POST": OWNER}
+    throttle_scope = "member_write"
 
     @extend_schema(
         operation_id="devices_members_list",
@@ -62,6 +63,7 @@ class DeviceMemberListCreateApi(PaginatedListMixin, APIView):
 
 class DeviceMemberDetailApi(APIView):
     required_role = {"PATCH": OWNER, "DELETE": OWNER}
+    throttle_scope = "member_write"
 
     @extend_schema(
         operation_id="devices_members_update",

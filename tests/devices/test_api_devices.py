@@ -11,17 +11,6 @@ from devices.services.api_keys import api_key_revoke
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def as_user(api_client, identity_provider):
-    """A function: `as_user(user)` makes api_client send a valid token for `user`."""
-
-    def authenticate(user):
-        api_client.credentials(**bearer(identity_provider, user))
-        return api_client
-
-    return authenticate
-
-
 def test_creating_a_device_makes_the_caller_its_owner(as_user, sandbox):
     user = UserFactory()
     response = as_user(user).post("/api/v1/devices", {"name": "Sales"}, format="json")
