@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from django.db.models import QuerySet
 
 from core.exceptions import NotFoundError
-from devices.models import Device, DeviceApiKey, DeviceMembership
+from devices.models import Device, DeviceApiKey, DeviceMembership, UpstreamEvent
 
 
 class MemberNotFoundError(NotFoundError):
@@ -39,3 +40,18 @@ def api_key_get(*, device: Device, key_id: uuid.UUID) -> DeviceApiKey:
     if api_key is None:
         raise ApiKeyNotFoundError
     return api_key
+
+
+def upstream_events_for_replay(
+    *, since: datetime, device: Device | None = None, event: str | None = None
+) -> QuerySet[UpstreamEvent]:
+    """Recorded events since `since`, oldest first, without their mismatches (they are never
+    processed) and without their payloads (the drain reads those itself)."""
+    events = UpstreamEvent.objects.filter(received_at__gte=since).exclude(
+        status=UpstreamEvent.Status.MISMATCH
+    )
+    if device is not None:
+        events = events.filter(device=device)
+    if event:
+        events = events.filter(event=event)
+    return events.only("id").order_by("id")

@@ -202,3 +202,42 @@ def test_beat_sweeps_the_drain(settings):
         settings.PERIODIC_TASKS["devices: drain recorded events"]["task"]
         == "devices.tasks.upstream_events_drain_task"
     )
+
+
+def test_replay_events_reprocesses_by_time_device_and_type(recorder, device):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    _record(*(_probe(n) for n in range(3)))
+    upstream_events_drain()
+    out, err = StringIO(), StringIO()
+    call_command("replay_events", "--since", "2000-01-01T00:00:00+00:00",
+                 "--device", str(device.pk), "--event", "test.probe", stdout=out, stderr=err)
+    assert "Replayed 3 event(s)." in out.getvalue()
+    assert "3 / 3" in err.getvalue()
+    assert sum(recorder.seen().values()) == 6
+    call_command("replay_events", "--since", "2999-01-01T00:00:00+00:00", stdout=out, stderr=err)
+    assert sum(recorder.seen().values()) == 6
+
+
+@pytest.mark.parametrize("args", [["--since", "yesterday"], ["--since", "2026-01-01T00:00:00"],
+                                  ["--since", "2026-01-01T00:00:00Z", "--device", "nope"]])
+def test_replay_events_explains_bad_arguments(args):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError):
+        call_command("replay_events", *args)
+
+
+def test_the_admin_reprocesses_selected_events(recorder, device, admin_client):
+    events = _record(_probe(0), _probe(1))
+    upstream_events_drain()
+    response = admin_client.post(
+        "/admin/devices/upstreamevent/",
+        {"action": "reprocess", "_selected_action": [e.pk for e in events]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "2 event(s) processed again." in response.content.decode()
+    assert sum(recorder.seen().values()) == 4
