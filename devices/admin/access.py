@@ -1,6 +1,8 @@
 """Admin for who may use a device: memberships and API keys (a new key is shown once).
 
-Staff keep to the API's rule here too: a device that has an owner keeps at least one.
+Every write is the API's service, so staff keep to the API's rules and locks: a device that
+has an owner keeps at least one, checked under the device's lock. The forms check it first
+too, to show the error on the form; a change that loses a race is refused by the service.
 """
 
 from django import forms
@@ -10,12 +12,14 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
+from devices.admin.base import ServiceRefusalsMixin, stored
 from devices.models import DeviceApiKey, DeviceMembership, Role
 from devices.services.api_keys import api_key_create, api_key_revoke
 from devices.services.members import (
     LastOwnerError,
     member_is_last_owner,
     member_remove,
+    member_store,
     member_update_role,
 )
 
@@ -36,6 +40,32 @@ class DeviceMembershipInlineFormSet(forms.BaseInlineFormSet):
         )
         if had_owner and not kept_owner:
             raise forms.ValidationError(LAST_OWNER_MESSAGE)
+
+    def add_fields(self, form, index) -> None:
+        super().add_fields(form, index)
+        if index is not None and index < self.initial_form_count():
+            # A membership stays with its user: remove it and add another instead.
+            form.fields["user"].disabled = True
+
+    def save(self, commit: bool = True) -> list[DeviceMembership]:
+        """Save through the members services. New members and promotions go first, so a save
+        that hands ownership over keeps an owner throughout; then demotions, then removals."""
+        if not commit:
+            raise NotImplementedError("memberships are saved by the services, not deferred")
+        kept = [f for f in self.forms if f.has_changed() and not self._should_delete_form(f)]
+        added = [form for form in kept if form not in self.initial_forms]
+        changed = [form for form in kept if form in self.initial_forms]
+        self.new_objects = [member_store(membership=form.instance) for form in added]
+        self.changed_objects = []
+        for form in sorted(changed, key=lambda form: form.instance.role != Role.OWNER):
+            member_update_role(membership=stored(form.instance), role=form.instance.role)
+            self.changed_objects.append((form.instance, form.changed_data))
+        self.deleted_objects = []
+        for form in self.initial_forms:
+            if self._should_delete_form(form):
+                member_remove(membership=form.instance)
+                self.deleted_objects.append(form.instance)
+        return [*self.new_objects, *(membership for membership, _ in self.changed_objects)]
 
 
 class DeviceMembershipInline(admin.TabularInline):
@@ -74,7 +104,7 @@ class DeviceApiKeyInline(admin.TabularInline):
 
 
 @admin.register(DeviceMembership)
-class DeviceMembershipAdmin(admin.ModelAdmin):
+class DeviceMembershipAdmin(ServiceRefusalsMixin, admin.ModelAdmin):
     list_display = ["user", "device", "role", "created_at"]
     list_filter = ["role"]
     search_fields = ["user__email", "user__username", "device__name"]
@@ -89,7 +119,8 @@ class DeviceMembershipAdmin(admin.ModelAdmin):
 
     def delete_view(self, request, object_id, extra_context=None):
         # Not has_delete_permission: the admin asks that for every membership a device's (or a
-        # user's) deletion cascades to, and deleting the whole device is allowed.
+        # user's) deletion cascades to, and deleting the whole device is allowed. Checked here
+        # to spare the confirmation page; member_remove checks again under the device's lock.
         membership = self.get_object(request, unquote(object_id))
         if membership is not None and member_is_last_owner(membership):
             self.message_user(request, LAST_OWNER_MESSAGE, level=messages.ERROR)
@@ -98,21 +129,13 @@ class DeviceMembershipAdmin(admin.ModelAdmin):
         return super().delete_view(request, object_id, extra_context)
 
     def save_model(self, request, obj, form, change) -> None:
-        if not change:
-            super().save_model(request, obj, form, change)
-            return
-        # Only the role can change here: through the service, under its lock on the device.
-        stored = DeviceMembership.objects.get(pk=obj.pk)
-        try:
-            member_update_role(membership=stored, role=obj.role)
-        except LastOwnerError:  # another owner was demoted meanwhile
-            self.message_user(request, LAST_OWNER_MESSAGE, level=messages.ERROR)
+        if change:
+            member_update_role(membership=stored(obj), role=obj.role)  # only the role can change
+        else:
+            member_store(membership=obj)
 
     def delete_model(self, request, obj) -> None:
-        try:
-            member_remove(membership=obj)  # locks the device: two staff cannot remove both owners
-        except LastOwnerError:  # the other owner went first
-            self.message_user(request, LAST_OWNER_MESSAGE, level=messages.ERROR)
+        member_remove(membership=obj)  # locks the device: two staff cannot remove both owners
 
     def delete_queryset(self, request, queryset) -> None:
         for membership in queryset.select_related("device"):

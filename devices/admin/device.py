@@ -16,6 +16,7 @@ from django.utils.html import format_html
 
 from core.exceptions import ApplicationError
 from devices.admin.access import DeviceApiKeyInline, DeviceMembershipInline
+from devices.admin.base import ServiceRefusalsMixin
 from devices.models import Device
 from devices.services import lifecycle
 from devices.services.devices import device_delete, device_store
@@ -62,7 +63,7 @@ class DeviceTestMessageForm(forms.Form):
 
 
 @admin.register(Device)
-class DeviceAdmin(admin.ModelAdmin):
+class DeviceAdmin(ServiceRefusalsMixin, admin.ModelAdmin):
     form = DeviceAdminForm
     change_form_template = "devices/admin/device_change_form.html"
     list_display = [
@@ -133,13 +134,6 @@ class DeviceAdmin(admin.ModelAdmin):
         failed = self._each(request, queryset, lambda d: device_delete(device=d))
         if failed:
             self.message_user(request, f"{failed} device(s) were not deleted.", messages.ERROR)
-
-    def delete_view(self, request, object_id, extra_context=None):
-        try:
-            return super().delete_view(request, object_id, extra_context)
-        except ApplicationError as exc:
-            self.message_user(request, f"Not deleted: {exc.message}", messages.ERROR)
-            return HttpResponseRedirect(reverse("admin:devices_device_change", args=[object_id]))
 
     # --- list actions ------------------------------------------------------------------------
 
