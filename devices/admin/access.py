@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from devices.admin.base import ServiceRefusalsMixin, stored
 from devices.models import DeviceApiKey, DeviceMembership, Role
-from devices.services.api_keys import api_key_create, api_key_revoke
+from devices.services.api_keys import api_key_revoke, api_key_store, api_key_update
 from devices.services.members import (
     LastOwnerError,
     member_is_last_owner,
@@ -150,7 +150,7 @@ class DeviceMembershipAdmin(ServiceRefusalsMixin, admin.ModelAdmin):
 
 
 @admin.register(DeviceApiKey)
-class DeviceApiKeyAdmin(admin.ModelAdmin):
+class DeviceApiKeyAdmin(ServiceRefusalsMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "prefix",
@@ -178,22 +178,22 @@ class DeviceApiKeyAdmin(admin.ModelAdmin):
         return ["device", *self.readonly_fields]
 
     def save_model(self, request, obj, form, change) -> None:
+        # The API's services: a new key is drawn and only its hash stored; an edit writes only
+        # what changed.
         if change:
-            super().save_model(request, obj, form, change)
-            return
-        # Through the service, like the API: the key is generated, only its hash stored.
-        api_key, raw_key = api_key_create(
-            device=obj.device,
-            name=obj.name,
-            read_only=obj.read_only,
-            expires_at=obj.expires_at,
-            created_by=request.user,
-        )
-        obj.__dict__.update(api_key.__dict__)
-        obj._raw_key = raw_key
+            api_key_update(
+                api_key=stored(obj),
+                name=obj.name,
+                read_only=obj.read_only,
+                expires_at=obj.expires_at,
+            )
+        else:
+            obj.created_by = request.user
+            obj.key = api_key_store(api_key=obj)  # for response_add's page; never stored
 
     def response_add(self, request, obj, post_url_continue=None):
-        """Show the new key once, on its own page, instead of the usual redirect."""
+        """Show the new key once, on its own page, instead of the usual redirect (admin views
+        send `Cache-Control: no-store`, so no cache or history keeps the page)."""
         return TemplateResponse(
             request,
             "devices/admin/api_key_created.html",
@@ -201,7 +201,7 @@ class DeviceApiKeyAdmin(admin.ModelAdmin):
                 **self.admin_site.each_context(request),
                 "title": "API key created",
                 "api_key": obj,
-                "raw_key": obj._raw_key,
+                "raw_key": obj.key,
                 "changelist_url": reverse("admin:devices_deviceapikey_changelist"),
             },
         )
