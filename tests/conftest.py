@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import os
+import queue
 import subprocess
 import sys
+import threading
 import time
 import uuid
+from concurrent.futures import Future
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICE_VARIABLES = ("DATABASE_URL", "RABBITMQ_URL", "REDIS_URL")
@@ -233,3 +236,89 @@ def processes(sandbox):
     queue_delete(queue)
 
 
+
+
+class RowLock:
+    """`SELECT ... FOR UPDATE` on one row, held by a transaction on a connection of its own.
+
+    For interleavings: `blocked(call)` runs a call in another thread and returns once that
+    call waits for this lock (PostgreSQL says so); `commit(change)` makes a change inside the
+    holding transaction and commits it, letting the waiting call go on.
+    """
+
+    def __init__(self, model, pk) -> None:
+        self._jobs: queue.Queue = queue.Queue()
+        self._held = threading.Event()
+        self._error: BaseException | None = None
+        self._holder = threading.Thread(target=self._hold, args=(model, pk), daemon=True)
+        self._holder.start()
+        assert self._held.wait(10), "the row lock was not taken"
+        if self._error is not None:
+            raise self._error
+
+    def _hold(self, model, pk) -> None:
+        try:
+            with transaction.atomic():
+                model._default_manager.select_for_update().get(pk=pk)
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_backend_pid()")
+                    self.pid = cursor.fetchone()[0]
+                self._held.set()
+                self._jobs.get(timeout=60)()
+        except BaseException as exc:
+            self._error = exc
+        finally:
+            self._held.set()
+            connection.close()
+
+    def blocked(self, call, *args, **kwargs) -> Future:
+        """Start `call` in another thread; return once it waits for this lock."""
+        future: Future = Future()
+
+        def run() -> None:
+            try:
+                future.set_result(call(*args, **kwargs))
+            except BaseException as exc:
+                future.set_exception(exc)
+            finally:
+                connection.close()
+
+        threading.Thread(target=run, daemon=True).start()
+        wait_for(lambda: self._waited_for() or future.done(), 10, "a wait for the row lock")
+        if future.done():
+            future.result()  # a raise shows here
+            raise AssertionError("the call finished without waiting for the row lock")
+        return future
+
+    def _waited_for(self) -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))",
+                [self.pid],
+            )
+            return cursor.fetchone()[0] > 0
+
+    def commit(self, change=None, /, **kwargs) -> None:
+        """Run `change(**kwargs)` in the holding transaction, then commit it."""
+        self._jobs.put(lambda: change(**kwargs) if change else None)
+        self._holder.join(30)
+        if self._error is not None:
+            raise self._error
+
+
+@pytest.fixture
+def row_lock():
+    """Hold a row lock from another connection: `row_lock(Device, pk)` (PostgreSQL only; the
+    test must commit its data: `django_db(transaction=True)`)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks and lock waits need PostgreSQL")
+    held: list[RowLock] = []
+
+    def take(model, pk) -> RowLock:
+        held.append(RowLock(model, pk))
+        return held[-1]
+
+    yield take
+    for lock in held:
+        if lock._holder.is_alive():
+            lock.commit()

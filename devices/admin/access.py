@@ -1,6 +1,8 @@
 """Admin for who may use a device: memberships and API keys (a new key is shown once).
 
-Staff keep to the API's rule here too: a device that has an owner keeps at least one.
+Every write is the API's service, so staff keep to the API's rules and locks: a device that
+has an owner keeps at least one, checked under the device's lock. The forms check it first
+too, to show the error on the form; a change that loses a race is refused by the service.
 """
 
 from django import forms
@@ -10,12 +12,14 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
+from devices.admin.base import ServiceRefusalsMixin, stored
 from devices.models import DeviceApiKey, DeviceMembership, Role
-from devices.services.api_keys import api_key_create, api_key_revoke
+from devices.services.api_keys import api_key_revoke, api_key_store, api_key_update
 from devices.services.members import (
     LastOwnerError,
     member_is_last_owner,
     member_remove,
+    member_store,
     member_update_role,
 )
 
@@ -36,6 +40,32 @@ class DeviceMembershipInlineFormSet(forms.BaseInlineFormSet):
         )
         if had_owner and not kept_owner:
             raise forms.ValidationError(LAST_OWNER_MESSAGE)
+
+    def add_fields(self, form, index) -> None:
+        super().add_fields(form, index)
+        if index is not None and index < self.initial_form_count():
+            # A membership stays with its user: remove it and add another instead.
+            form.fields["user"].disabled = True
+
+    def save(self, commit: bool = True) -> list[DeviceMembership]:
+        """Save through the members services. New members and promotions go first, so a save
+        that hands ownership over keeps an owner throughout; then demotions, then removals."""
+        if not commit:
+            raise NotImplementedError("memberships are saved by the services, not deferred")
+        kept = [f for f in self.forms if f.has_changed() and not self._should_delete_form(f)]
+        added = [form for form in kept if form not in self.initial_forms]
+        changed = [form for form in kept if form in self.initial_forms]
+        self.new_objects = [member_store(membership=form.instance) for form in added]
+        self.changed_objects = []
+        for form in sorted(changed, key=lambda form: form.instance.role != Role.OWNER):
+            member_update_role(membership=stored(form.instance), role=form.instance.role)
+            self.changed_objects.append((form.instance, form.changed_data))
+        self.deleted_objects = []
+        for form in self.initial_forms:
+            if self._should_delete_form(form):
+                member_remove(membership=form.instance)
+                self.deleted_objects.append(form.instance)
+        return [*self.new_objects, *(membership for membership, _ in self.changed_objects)]
 
 
 class DeviceMembershipInline(admin.TabularInline):
@@ -74,7 +104,7 @@ class DeviceApiKeyInline(admin.TabularInline):
 
 
 @admin.register(DeviceMembership)
-class DeviceMembershipAdmin(admin.ModelAdmin):
+class DeviceMembershipAdmin(ServiceRefusalsMixin, admin.ModelAdmin):
     list_display = ["user", "device", "role", "created_at"]
     list_filter = ["role"]
     search_fields = ["user__email", "user__username", "device__name"]
@@ -89,7 +119,8 @@ class DeviceMembershipAdmin(admin.ModelAdmin):
 
     def delete_view(self, request, object_id, extra_context=None):
         # Not has_delete_permission: the admin asks that for every membership a device's (or a
-        # user's) deletion cascades to, and deleting the whole device is allowed.
+        # user's) deletion cascades to, and deleting the whole device is allowed. Checked here
+        # to spare the confirmation page; member_remove checks again under the device's lock.
         membership = self.get_object(request, unquote(object_id))
         if membership is not None and member_is_last_owner(membership):
             self.message_user(request, LAST_OWNER_MESSAGE, level=messages.ERROR)
@@ -98,21 +129,13 @@ class DeviceMembershipAdmin(admin.ModelAdmin):
         return super().delete_view(request, object_id, extra_context)
 
     def save_model(self, request, obj, form, change) -> None:
-        if not change:
-            super().save_model(request, obj, form, change)
-            return
-        # Only the role can change here: through the service, under its lock on the device.
-        stored = DeviceMembership.objects.get(pk=obj.pk)
-        try:
-            member_update_role(membership=stored, role=obj.role)
-        except LastOwnerError:  # another owner was demoted meanwhile
-            self.message_user(request, LAST_OWNER_MESSAGE, level=messages.ERROR)
+        if change:
+            member_update_role(membership=stored(obj), role=obj.role)  # only the role can change
+        else:
+            member_store(membership=obj)
 
     def delete_model(self, request, obj) -> None:
-        try:
-            member_remove(membership=obj)  # locks the device: two staff cannot remove both owners
-        except LastOwnerError:  # the other owner went first
-            self.message_user(request, LAST_OWNER_MESSAGE, level=messages.ERROR)
+        member_remove(membership=obj)  # locks the device: two staff cannot remove both owners
 
     def delete_queryset(self, request, queryset) -> None:
         for membership in queryset.select_related("device"):
@@ -127,7 +150,7 @@ class DeviceMembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(DeviceApiKey)
-class DeviceApiKeyAdmin(admin.ModelAdmin):
+class DeviceApiKeyAdmin(ServiceRefusalsMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "prefix",
@@ -155,22 +178,22 @@ class DeviceApiKeyAdmin(admin.ModelAdmin):
         return ["device", *self.readonly_fields]
 
     def save_model(self, request, obj, form, change) -> None:
+        # The API's services: a new key is drawn and only its hash stored; an edit writes only
+        # what changed.
         if change:
-            super().save_model(request, obj, form, change)
-            return
-        # Through the service, like the API: the key is generated, only its hash stored.
-        api_key, raw_key = api_key_create(
-            device=obj.device,
-            name=obj.name,
-            read_only=obj.read_only,
-            expires_at=obj.expires_at,
-            created_by=request.user,
-        )
-        obj.__dict__.update(api_key.__dict__)
-        obj._raw_key = raw_key
+            api_key_update(
+                api_key=stored(obj),
+                name=obj.name,
+                read_only=obj.read_only,
+                expires_at=obj.expires_at,
+            )
+        else:
+            obj.created_by = request.user
+            obj.key = api_key_store(api_key=obj)  # for response_add's page; never stored
 
     def response_add(self, request, obj, post_url_continue=None):
-        """Show the new key once, on its own page, instead of the usual redirect."""
+        """Show the new key once, on its own page, instead of the usual redirect (admin views
+        send `Cache-Control: no-store`, so no cache or history keeps the page)."""
         return TemplateResponse(
             request,
             "devices/admin/api_key_created.html",
@@ -178,7 +201,7 @@ class DeviceApiKeyAdmin(admin.ModelAdmin):
                 **self.admin_site.each_context(request),
                 "title": "API key created",
                 "api_key": obj,
-                "raw_key": obj._raw_key,
+                "raw_key": obj.key,
                 "changelist_url": reverse("admin:devices_deviceapikey_changelist"),
             },
         )

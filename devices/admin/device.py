@@ -16,9 +16,10 @@ from django.utils.html import format_html
 
 from core.exceptions import ApplicationError
 from devices.admin.access import DeviceApiKeyInline, DeviceMembershipInline
+from devices.admin.base import ServiceRefusalsMixin, stored
 from devices.models import Device
 from devices.services import lifecycle
-from devices.services.devices import device_delete, device_store
+from devices.services.devices import device_delete, device_store, device_update
 from devices.services.sending import device_send_text
 
 STATE_COLOURS = {
@@ -62,7 +63,7 @@ class DeviceTestMessageForm(forms.Form):
 
 
 @admin.register(Device)
-class DeviceAdmin(admin.ModelAdmin):
+class DeviceAdmin(ServiceRefusalsMixin, admin.ModelAdmin):
     form = DeviceAdminForm
     change_form_template = "devices/admin/device_change_form.html"
     list_display = [
@@ -118,10 +119,11 @@ class DeviceAdmin(admin.ModelAdmin):
         return self.inlines if obj is not None else []
 
     def save_model(self, request, obj, form, change) -> None:
+        # The device services of the API's create and rename; for a new device the slot was
+        # made in the form's clean() (device_create's first step), so its errors show there.
         if change:
-            super().save_model(request, obj, form, change)
+            device_update(device=stored(obj), name=obj.name)
         else:
-            # The slot was made in the form's clean(); the staff member becomes the owner.
             device_store(device=obj, owner=request.user)
 
     # --- deleting removes the upstream slot; an unreachable upstream keeps the device --------
@@ -133,13 +135,6 @@ class DeviceAdmin(admin.ModelAdmin):
         failed = self._each(request, queryset, lambda d: device_delete(device=d))
         if failed:
             self.message_user(request, f"{failed} device(s) were not deleted.", messages.ERROR)
-
-    def delete_view(self, request, object_id, extra_context=None):
-        try:
-            return super().delete_view(request, object_id, extra_context)
-        except ApplicationError as exc:
-            self.message_user(request, f"Not deleted: {exc.message}", messages.ERROR)
-            return HttpResponseRedirect(reverse("admin:devices_device_change", args=[object_id]))
 
     # --- list actions ------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
+from core.services import model_update
 from devices.models import Device, DeviceApiKey
 
 logger = logging.getLogger(__name__)
@@ -56,26 +57,42 @@ def api_key_create(
 ) -> tuple[DeviceApiKey, str]:
     """A new key for `device` and the key itself, which is not stored and cannot be shown
     again."""
+    api_key = DeviceApiKey(
+        device=device,
+        name=name,
+        read_only=read_only,
+        expires_at=expires_at,
+        created_by=created_by,
+    )
+    return api_key, api_key_store(api_key=api_key)
+
+
+def api_key_store(*, api_key: DeviceApiKey) -> str:
+    """Save a new, unsaved key (device, name and limits set) with a prefix and secret drawn for
+    it; return the key itself, of which only the prefix and the hash are stored."""
     for _ in range(5):
         prefix, raw_key = _new_raw_key()
-        api_key = DeviceApiKey(
-            device=device,
-            name=name,
-            prefix=prefix,
-            key_hash=api_key_hash(raw_key),
-            read_only=read_only,
-            expires_at=expires_at,
-            created_by=created_by,
-        )
+        api_key.prefix, api_key.key_hash = prefix, api_key_hash(raw_key)
         api_key.full_clean(exclude=["prefix", "key_hash"])
         try:
             with transaction.atomic():
                 api_key.save(force_insert=True)
         except IntegrityError:
             continue  # the prefix is taken: draw another
-        logger.info("API key %s created for device %s", api_key.prefix, device.pk)
-        return api_key, raw_key
+        logger.info("API key %s created for device %s", api_key.prefix, api_key.device_id)
+        return raw_key
     raise RuntimeError("could not draw a free API key prefix")
+
+
+def api_key_update(
+    *, api_key: DeviceApiKey, name: str, read_only: bool, expires_at: datetime | None
+) -> DeviceApiKey:
+    """Rename a key or change its limits. Only what differs is written, so a revoke or a use
+    recorded meanwhile stays."""
+    data = {"name": name, "read_only": read_only, "expires_at": expires_at}
+    if fields := model_update(instance=api_key, data=data):
+        logger.info("API key %s changed: %s", api_key.prefix, ", ".join(fields))
+    return api_key
 
 
 def api_key_revoke(*, api_key: DeviceApiKey) -> DeviceApiKey:

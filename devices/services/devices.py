@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import transaction
 
 from accounts.models import User
+from core.services import model_update
 from devices.errors import DeviceQuotaExceededError
 from devices.models import Device, DeviceMembership, Role
 from devices.services.lifecycle import (
@@ -64,13 +65,8 @@ def device_quota_check(*, owner: User) -> None:
 
 
 def device_update(*, device: Device, name: str | None = None) -> Device:
-    fields = []
-    if name is not None and name != device.name:
-        device.name = name
-        fields.append("name")
-    if fields:
-        device.full_clean()
-        device.save(update_fields=[*fields, "updated_at"])
+    """Rename the device; only the name is written, so a state change meanwhile stays."""
+    model_update(instance=device, data={} if name is None else {"name": name})
     return device
 
 

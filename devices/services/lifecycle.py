@@ -65,25 +65,50 @@ def state_from_upstream(*, info: DeviceInfo | None, current: str) -> str:
 
 
 def device_apply_upstream_info(*, device: Device, info: DeviceInfo | None) -> Device:
-    """Record what the upstream said about `device` (state, account) and when it said it."""
-    now = timezone.now()
-    device.state = state_from_upstream(info=info, current=device.state)
-    device.upstream_state = _fit("upstream_state", info.state) if info else "missing"
-    device.state_checked_at = now
-    fields = ["state", "upstream_state", "state_checked_at", "updated_at"]
-    if info is not None and info.jid:
-        device.jid = _fit("jid", bare_jid(info.jid))
-        device.phone_number = _fit("phone_number", info.phone_number or device.jid.split("@")[0])
-        device.display_name = _fit("display_name", info.display_name) or device.display_name
-        fields += ["jid", "phone_number", "display_name"]
-    elif device.state == State.LOGGED_OUT and device.jid:
-        device.jid = ""
-        fields.append("jid")
-    if device.state == State.CONNECTED:
-        device.last_seen_at = now
-        fields.append("last_seen_at")
-    device.save(update_fields=fields)
+    """Record what the upstream said about `device` (state, account) and when it said it.
+
+    Unless the row was written since `device` was read: that write (a logout, a login) is newer
+    than what the upstream said, so it stays, and `device` is read again to show it.
+    """
+    if not _device_record(device=device, values=_upstream_values(device=device, info=info)):
+        device.refresh_from_db()
     return device
+
+
+def _upstream_values(*, device: Device, info: DeviceInfo | None) -> dict[str, str]:
+    """The state and account fields of `device` as the upstream's `info` has them."""
+    state = state_from_upstream(info=info, current=device.state)
+    values = {
+        "state": state,
+        "upstream_state": _fit("upstream_state", info.state) if info else "missing",
+    }
+    if info is not None and info.jid:
+        jid = _fit("jid", bare_jid(info.jid))
+        values["jid"] = jid
+        values["phone_number"] = _fit("phone_number", info.phone_number or jid.split("@")[0])
+        values["display_name"] = _fit("display_name", info.display_name) or device.display_name
+    elif state == State.LOGGED_OUT:
+        values["jid"] = ""
+    return values
+
+
+def _device_record(*, device: Device, values: dict[str, str]) -> bool:
+    """Write `values` and the time of the check, if the row is still as `device` was read.
+
+    A conditional update on `updated_at`, which every write of a device sets: any write since
+    `device` was read (so before or while the upstream was asked) makes it match no row, and
+    PostgreSQL checks the condition again once a concurrent writer's row lock is released.
+    Returns whether it wrote; `device` then holds what was written.
+    """
+    now = timezone.now()
+    values = {**values, "state_checked_at": now, "updated_at": now}
+    if values.get("state", device.state) == State.CONNECTED:
+        values["last_seen_at"] = now
+    if not Device.objects.filter(pk=device.pk, updated_at=device.updated_at).update(**values):
+        return False
+    for name, value in values.items():
+        setattr(device, name, value)
+    return True
 
 
 def _fit(field: str, value: str) -> str:
@@ -219,17 +244,25 @@ def device_remove_upstream_quietly(*, device: Device) -> None:
 
 
 def devices_reconcile() -> int:
-    """Bring every provisioned device's state in line with `GET /devices`; return how many changed.
+    """Bring every provisioned device's state in line with `GET /devices`; return how many
+    changed state or account.
 
-    GOWA sends no connection-state events, so this runs on a beat schedule.
+    GOWA sends no connection-state events, so this runs on a beat schedule. The rows are read
+    before the upstream is asked, and a row is written only with the fields that differ, only
+    if nothing wrote it since (`_device_record`): a logout or a login that lands while the
+    listing is on its way is newer than the listing, and the next round starts from it. A
+    device with nothing new is not written at all: its `state_checked_at` and `last_seen_at`
+    are those of the last change, or of the last explicit refresh.
     """
+    devices = list(Device.objects.exclude(upstream_id=None))
     with upstream_errors():
         listed = {info.id: info for info in upstream_client().device_list()}
     changed = 0
-    for device in Device.objects.exclude(upstream_id=None).iterator():
-        before = (device.state, device.jid)
-        device_apply_upstream_info(device=device, info=listed.get(device.slot_id))
-        changed += (device.state, device.jid) != before
+    for device in devices:
+        values = _upstream_values(device=device, info=listed.get(device.slot_id))
+        news = {name: value for name, value in values.items() if getattr(device, name) != value}
+        if news and _device_record(device=device, values=news):
+            changed += "state" in news or "jid" in news
     return changed
 
 

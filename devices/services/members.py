@@ -44,19 +44,15 @@ class InvalidApiKeyError(ApplicationError):
     default_message = "The API key is not valid."
 
 
-def _lock_device(device: Device) -> None:
-    Device.objects.select_for_update().filter(pk=device.pk).values_list("pk", flat=True).first()
+def _lock_device(device_id) -> None:
+    Device.objects.select_for_update().filter(pk=device_id).values_list("pk", flat=True).first()
 
 
 def member_is_last_owner(membership: DeviceMembership) -> bool:
-    """Whether this (stored) membership is its device's only owner."""
-    if membership.role != Role.OWNER:
-        return False
-    return not (
-        DeviceMembership.objects.filter(device_id=membership.device_id, role=Role.OWNER)
-        .exclude(pk=membership.pk)
-        .exists()
-    )
+    """Whether this membership, as stored, is its device's only owner (the stored role counts,
+    not the one on `membership`: under the lock, that is what the other writers left)."""
+    owners = DeviceMembership.objects.filter(device_id=membership.device_id, role=Role.OWNER)
+    return list(owners.values_list("pk", flat=True)[:2]) == [membership.pk]
 
 
 @transaction.atomic
@@ -64,13 +60,25 @@ def member_add(*, device: Device, email: str, role: str) -> DeviceMembership:
     user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
     if user is None:
         raise MemberUserNotFoundError
-    _lock_device(device)
-    if DeviceMembership.objects.filter(device=device, user=user).exists():
+    return member_store(membership=DeviceMembership(device=device, user=user, role=role))
+
+
+@transaction.atomic
+def member_store(*, membership: DeviceMembership) -> DeviceMembership:
+    """Save a new membership (device, user and role set) under the device's lock."""
+    _lock_device(membership.device_id)
+    if DeviceMembership.objects.filter(
+        device_id=membership.device_id, user_id=membership.user_id
+    ).exists():
         raise AlreadyMemberError
-    membership = DeviceMembership(device=device, user=user, role=role)
     membership.full_clean(validate_unique=False)
-    membership.save()
-    logger.info("user %s added to device %s as %s", user.pk, device.pk, role)
+    membership.save(force_insert=True)
+    logger.info(
+        "user %s added to device %s as %s",
+        membership.user_id,
+        membership.device_id,
+        membership.role,
+    )
     return membership
 
 
@@ -78,8 +86,8 @@ def member_add(*, device: Device, email: str, role: str) -> DeviceMembership:
 def member_update_role(*, membership: DeviceMembership, role: str) -> DeviceMembership:
     if role == membership.role:
         return membership
-    _lock_device(membership.device)
-    if member_is_last_owner(membership):
+    _lock_device(membership.device_id)
+    if role != Role.OWNER and member_is_last_owner(membership):
         raise LastOwnerError
     membership.role = role
     membership.full_clean(validate_unique=False)
@@ -90,7 +98,7 @@ def member_update_role(*, membership: DeviceMembership, role: str) -> DeviceMemb
 @transaction.atomic
 def member_remove(*, membership: DeviceMembership) -> None:
     """Remove a member (also how a user leaves a device); the last owner cannot go."""
-    _lock_device(membership.device)
+    _lock_device(membership.device_id)
     if member_is_last_owner(membership):
         raise LastOwnerError
     membership.delete()
@@ -109,7 +117,7 @@ def device_link_with_api_key(*, user: User, raw_key: str) -> DeviceMembership:
     api_key = api_key_authenticate(raw_key=raw_key)
     if api_key is None:
         raise InvalidApiKeyError
-    _lock_device(api_key.device)
+    _lock_device(api_key.device_id)
     membership, created = DeviceMembership.objects.get_or_create(
         device=api_key.device, user=user, defaults={"role": api_key.role}
     )

@@ -134,3 +134,29 @@ def test_the_device_page_links_to_its_events(admin_client):
     listing = admin_client.get(link)
     assert listing.status_code == 200
     assert listing.context["cl"].result_count == 1
+
+
+def _connected_device(sandbox) -> Device:
+    device = lifecycle.device_provision(device=DeviceFactory(name="Sales"))
+    lifecycle.device_login_qr(device=device)
+    sandbox.scan(device.slot_id)
+    return lifecycle.device_status_refresh(device=device)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rename_in_the_admin_keeps_a_logout_that_landed_meanwhile(
+    admin_client, sandbox, row_lock
+):
+    """Staff rename a device while it is being logged out: the rename writes the name only,
+    through the device service, so the logout's state and cleared account stay."""
+    device = _connected_device(sandbox)
+    lock = row_lock(Device, device.pk)
+    pending = lock.blocked(
+        admin_client.post,
+        f"/admin/devices/device/{device.pk}/change/",
+        {"name": "Sales (renamed)", **_empty_inlines()},
+    )
+    lock.commit(lifecycle.device_logout, device=Device.objects.get(pk=device.pk))
+    assert pending.result(timeout=10).status_code == 302
+    device.refresh_from_db()
+    assert (device.name, device.state, device.jid) == ("Sales (renamed)", "logged_out", "")

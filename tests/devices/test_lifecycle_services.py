@@ -256,3 +256,52 @@ def test_the_listener_attaches_to_a_slot_the_upstream_holds(sandbox, settings):
     # The upstream cannot be asked: the oldest stored slot, as before.
     settings.WHATSAPP_API_URL = "http://127.0.0.1:1"
     assert lifecycle.device_slot_to_listen_on(timeout=1) == lost.slot_id
+
+
+def test_a_reconcile_that_finds_nothing_new_writes_nothing(sandbox):
+    paired = lifecycle.device_provision(device=Device.objects.create(name="Paired"))
+    lifecycle.device_login_qr(device=paired)
+    sandbox.scan(paired.slot_id)
+    idle = lifecycle.device_provision(device=Device.objects.create(name="Idle"))
+    assert lifecycle.devices_reconcile() == 1
+    written = dict(Device.objects.values_list("pk", "updated_at"))
+
+    assert lifecycle.devices_reconcile() == 0
+
+    assert dict(Device.objects.values_list("pk", "updated_at")) == written
+    assert Device.objects.get(pk=idle.pk).state == Device.State.CREATED
+
+
+def _reconcile(device: Device) -> None:
+    lifecycle.devices_reconcile()
+
+
+def _refresh(device: Device) -> None:
+    lifecycle.device_status_refresh(device=device)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("check", [_reconcile, _refresh], ids=["reconcile", "refresh"])
+def test_a_logout_that_lands_after_the_upstream_was_read_wins(sandbox, row_lock, check):
+    """The upstream says the account is online; before that answer is written, the device is
+    logged out. The logout is newer than the answer and stays; the next check agrees with it."""
+    device = lifecycle.device_provision(device=Device.objects.create(name="Sales"))
+    lifecycle.device_login_qr(device=device)
+    sandbox.scan(device.slot_id)
+    # The account dropped, was recorded so, and came back: the check has news to write.
+    sandbox.control("POST", f"/devices/{device.slot_id}/disconnect")
+    lifecycle.device_status_refresh(device=device)
+    assert device.state == Device.State.DISCONNECTED
+    sandbox.upstream("POST", f"/devices/{device.slot_id}/reconnect").raise_for_status()
+
+    # The check's write waits on the row lock, after its upstream read; the logout goes first.
+    lock = row_lock(Device, device.pk)
+    pending = lock.blocked(check, Device.objects.get(pk=device.pk))
+    lock.commit(lifecycle.device_logout, device=Device.objects.get(pk=device.pk))
+    pending.result(timeout=10)
+
+    device.refresh_from_db()
+    assert (device.state, device.jid) == (Device.State.LOGGED_OUT, "")
+    check(device)
+    device.refresh_from_db()
+    assert (device.state, device.jid) == (Device.State.LOGGED_OUT, "")

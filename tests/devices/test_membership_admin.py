@@ -2,10 +2,12 @@
 
 import pytest
 from django.contrib.messages import get_messages
+from factories.accounts import UserFactory
 from factories.devices import DeviceFactory, DeviceMembershipFactory
 
 from devices.models import Device, DeviceMembership, Role
 from devices.services import lifecycle
+from devices.services.members import member_update_role
 
 pytestmark = pytest.mark.django_db
 
@@ -116,3 +118,111 @@ def test_the_device_page_cannot_remove_its_only_owner(admin_client):
     assert response.status_code == 200
     assert "at least one owner" in response.content.decode()
     assert DeviceMembership.objects.filter(pk=owner.pk).exists()
+
+
+def _device_page(device, memberships, *, delete=(), roles=None) -> dict:
+    """The device change form as staff post it: every membership, some changed or deleted."""
+    data = {
+        "name": device.name,
+        "memberships-TOTAL_FORMS": str(len(memberships)),
+        "memberships-INITIAL_FORMS": str(len(memberships)),
+        "api_keys-TOTAL_FORMS": "0",
+        "api_keys-INITIAL_FORMS": "0",
+    }
+    for n, membership in enumerate(memberships):
+        data |= {
+            f"memberships-{n}-id": membership.pk,
+            f"memberships-{n}-device": device.pk,
+            f"memberships-{n}-user": membership.user_id,
+            f"memberships-{n}-role": (roles or {}).get(membership, membership.role),
+        }
+        if membership in delete:
+            data[f"memberships-{n}-DELETE"] = "on"
+    return data
+
+
+def _demote_on_device_page(first, second):
+    data = _device_page(first.device, [first, second], roles={first: Role.ADMIN})
+    return f"/admin/devices/device/{first.device_id}/change/", data | {"name": "Renamed"}
+
+
+def _remove_on_device_page(first, second):
+    data = _device_page(first.device, [first, second], delete=[first])
+    return f"/admin/devices/device/{first.device_id}/change/", data | {"name": "Renamed"}
+
+
+def _demote_on_membership_page(first, second):
+    data = {"user": first.user_id, "device": first.device_id, "role": Role.ADMIN}
+    return f"{LIST}{first.pk}/change/", data
+
+
+def _remove_on_membership_page(first, second):
+    return f"{LIST}{first.pk}/delete/", {"post": "yes"}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "staff_change",
+    [
+        _demote_on_device_page,
+        _remove_on_device_page,
+        _demote_on_membership_page,
+        _remove_on_membership_page,
+    ],
+    ids=lambda change: change.__name__.strip("_").replace("_", " "),
+)
+def test_an_admin_change_waits_for_the_device_lock_and_checks_the_last_owner_under_it(
+    admin_client, row_lock, staff_change
+):
+    """Two owners; staff take one away in the admin while an owner demotes the other through
+    the API's service. The admin's write waits for the device lock the service holds, checks
+    again once it has it, and is refused: the device keeps its owner, the page says why, and
+    nothing of the refused save is kept (not the rename beside it) or reported as done."""
+    first = DeviceMembershipFactory(role=Role.OWNER)
+    second = DeviceMembershipFactory(device=first.device, role=Role.OWNER)
+    url, data = staff_change(first, second)
+
+    lock = row_lock(Device, first.device_id)  # as member_update_role takes it, below
+    pending = lock.blocked(admin_client.post, url, data)
+    lock.commit(member_update_role, membership=second, role=Role.ADMIN)
+    response = pending.result(timeout=10)
+
+    assert response.status_code == 302
+    owners = DeviceMembership.objects.filter(device=first.device, role=Role.OWNER)
+    assert list(owners.values_list("pk", flat=True)) == [first.pk]
+    assert Device.objects.get(pk=first.device_id).name == first.device.name
+    shown = _messages(response)
+    assert any("at least one owner" in m for m in shown), shown
+    assert not any("successfully" in m for m in shown), shown
+
+
+def test_the_device_page_hands_ownership_over_in_one_save(admin_client):
+    """A new owner added, a viewer promoted and the old owner removed in one save: the services
+    take them in an order that keeps an owner throughout, so none is refused."""
+    owner = DeviceMembershipFactory(role=Role.OWNER)
+    viewer = DeviceMembershipFactory(device=owner.device, role=Role.VIEWER)
+    newcomer = UserFactory()
+    data = _device_page(owner.device, [owner, viewer], delete=[owner], roles={viewer: Role.OWNER})
+    data |= {
+        "memberships-TOTAL_FORMS": "3",
+        "memberships-2-device": owner.device_id,
+        "memberships-2-user": newcomer.pk,
+        "memberships-2-role": Role.ADMIN,
+    }
+    response = admin_client.post(f"/admin/devices/device/{owner.device_id}/change/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    left = DeviceMembership.objects.filter(device=owner.device)
+    assert sorted((m.user_id, m.role) for m in left) == sorted(
+        [(viewer.user_id, Role.OWNER), (newcomer.pk, Role.ADMIN)]
+    )
+
+
+def test_the_device_page_cannot_move_a_membership_to_another_user(admin_client):
+    owner = DeviceMembershipFactory(role=Role.OWNER)
+    other = UserFactory()
+    data = _device_page(owner.device, [owner])
+    data["memberships-0-user"] = other.pk
+    response = admin_client.post(f"/admin/devices/device/{owner.device_id}/change/", data)
+    assert response.status_code == 302
+    owner.refresh_from_db()
+    assert owner.user_id != other.pk
