@@ -3,8 +3,18 @@
 It speaks the contract in `docs/upstream/CONTRACT.md`: Basic-auth REST (`/devices…`, `/app/…`,
 `/send/…`, `/message/{id}/…`, `/user/check|info`), the `/ws` lifecycle socket, and HMAC-signed
 webhooks with GOWA's envelope. State is in memory. A control API under `/_sandbox` (no auth)
-plays the phone side (scan a QR, receive messages and receipts, unlink) and injects faults.
-It imports nothing from Django; `manage.py run_whatsapp_sandbox` is a thin wrapper.
+plays the phone side (scan a QR, unlink, and emit every inbound event GOWA sends: messages of
+each shape, receipts, reactions, edits, revokes, deletes, group, presence and call events,
+or a raw signed body) and injects faults. The event routes, with example bodies, are in
+`sandbox/README.md`; the others in `control.py`. It imports nothing from Django;
+`manage.py run_whatsapp_sandbox` is a thin wrapper.
+
+    POST /_sandbox/devices/{id}/messages            {"from": "628…", "kind"?, "text"?, …}
+    POST /_sandbox/devices/{id}/receipts            {"message_ids": [...], "receipt_type"?}
+    POST /_sandbox/devices/{id}/reactions|edits|revokes|deletes   {"message_id", …}
+    POST /_sandbox/devices/{id}/group-participants|presence|calls {…}
+    POST /_sandbox/devices/{id}/events              {"event", "payload"}
+    POST /_sandbox/webhooks/raw                     {"body"|"text"|"base64", "device"?, …}
 
     from sandbox import SandboxServer
     with SandboxServer(webhook_url="http://127.0.0.1:8000/api/v1/webhooks/whatsapp") as s:
@@ -35,7 +45,8 @@ Deliberate deviations from `gowa-openapi.yaml` (all documented in CONTRACT.md):
 
 Simplifications (the sandbox is not WhatsApp):
 - Nothing is sent anywhere; media URLs are not fetched; any all-digit number "is on WhatsApp".
-- Media in incoming events is a placeholder file served under `/statics/media/`.
+- Media in incoming events is a placeholder file served under `/statics/media/`, or with
+  auto-download off a WhatsApp-shaped CDN URL with nothing behind it.
 - Only the routes listed above exist; groups, chats, newsletters, passkeys and the other GOWA
   routes answer fiber's plain-text 404.
 """

@@ -32,6 +32,9 @@ class SandboxConfig:
     login_window: float = 160.0
     # Push message/receipt events on /ws too, like other servers of the GOWA family do.
     ws_message_events: bool = False
+    # GOWA's WHATSAPP_AUTO_DOWNLOAD_MEDIA: media in `message` events is a stored path (true)
+    # or the CDN `{url, …}` object (false); a phone-side message may override it.
+    auto_download_media: bool = True
     # Webhook delivery timings (GOWA: 10 s per attempt, 5 attempts, 1/2/4/8 s, 30 s budget).
     webhook_timeout: float = 10.0
     webhook_attempts: int = 5

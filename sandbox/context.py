@@ -8,6 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from .config import SandboxConfig
+from .events import MessageBook, PhoneSide
 from .faults import FaultBook
 from .hub import WebSocketHub
 from .state import Device, DeviceRegistry, ExpiringFiles, History
@@ -23,14 +24,21 @@ class Sandbox:
         self.requests = History(config.history_limit)
         self.sent = History(config.history_limit)
         self.webhook_log = History(config.history_limit)
+        self.inbound = History(config.history_limit)  # `message` events of the phone side
+        self.book = MessageBook(self.sent, self.inbound)
         self.faults = FaultBook()
         self.hub = WebSocketHub()
         self.webhooks = WebhookDispatcher(lambda: self.config, self.webhook_log)
         # Set when the server begins to stop; held (timed-out) requests wait on it.
         self.stopping = asyncio.Event()
 
+    def phone(self, device: Device) -> PhoneSide:
+        """What the event builders see of this sandbox for one device."""
+        return PhoneSide(device, self.book, self.statics, self.config.auto_download_media)
+
     async def emit(self, device: Device, envelope: dict[str, Any]) -> None:
         """Publish a phone-side event: webhook always, the socket when configured."""
+        self.book.remember(device, envelope)
         self.webhooks.dispatch(device, envelope)
         if self.config.ws_message_events:
             await self.hub.send_json(envelope)
@@ -48,6 +56,7 @@ class Sandbox:
         self.requests.clear()
         self.sent.clear()
         self.webhook_log.clear()
+        self.inbound.clear()
         self.faults.clear()
         self.hub.total_accepted = 0
 

@@ -8,19 +8,10 @@ Phone side (`{id}` is the slot id):
 - `POST /devices/{id}/scan` `{"phone": "628…", "push_name"?}` completes an open QR or
   pairing-code login (409 NO_LOGIN_IN_PROGRESS otherwise; `phone` defaults to the number a
   pairing code was requested for), broadcasts WS `LOGIN_SUCCESS`; returns the DeviceInfo.
-- `POST /devices/{id}/messages` `{"from", "text"?, "kind"?: text|image|video|audio|document|
-  sticker|location|contact, "caption"?, "from_name"?, "chat_id"? (a group JID makes it a group
-  message; `from` is then the participant), "is_from_me"?, "id"?, "timestamp"?, "filename"?,
-  "latitude"?, "longitude"?, "name"?, "address"?, "contact_name"?, "contact_phone"?,
-  "extra"?: {merged into the payload, e.g. replied_to_id}}` → `{"event": <envelope>}`, delivered
-  as a webhook (and on /ws when ws_message_events is on). With `is_from_me`, `from` names the
-  other party (the chat) and the payload's `from` is the account itself. 409
-  DEVICE_NOT_LOGGED_IN when the slot has no account.
-- `POST /devices/{id}/receipts` `{"message_ids": [...], "receipt_type"?: delivered|read|
-  read-self, "from"?, "chat_id"?}` → `{"event": <message.ack envelope>}`; `from` defaults to
-  the recipient of the first id in `/sent`.
-- `POST /devices/{id}/events` `{"event": "message.reaction", "payload": {...}}` → any other
-  GOWA event with the given payload (envelope and top-level timestamp added).
+- Phone-side events, one route per event family (`/messages`, `/receipts`, `/reactions`,
+  `/edits`, `/revokes`, `/deletes`, `/group-participants`, `/presence`, `/calls`, `/events`)
+  and `POST /webhooks/raw` for a signed body as given: see control_events.py and
+  sandbox/README.md.
 - `POST /devices/{id}/remote-logout` → the user unlinked the device: session cleared, slot
   kept, WS `DEVICE_LOGGED_OUT` `{"device_id"}`; returns the DeviceInfo.
 - `POST /devices/{id}/disconnect` → a paired device goes offline (sends answer 401 "…please
@@ -38,12 +29,14 @@ Faults and sockets:
   `{"open", "total_accepted"}`.
 
 Inspection and configuration:
-- `GET /requests`, `GET /sent`, `GET /webhooks` → lists, oldest first; any query parameter is an
-  exact-match filter on the entries (`/sent?device_id=d1&kind=image`).
+- `GET /requests`, `GET /sent`, `GET /webhooks`, `GET /inbound` (the `message` events the
+  phone side emitted) → lists, oldest first; any query parameter is an exact-match filter on
+  the entries (`/sent?device_id=d1&kind=image`).
 - `POST /reset` → forget devices, logs, faults and pending webhooks; restore the start config.
-- `GET /config`, `PATCH /config` `{"ws_message_events"?, "webhook_url"?, "webhook_secret"?,
-  "qr_duration"?, "login_window"?, "webhook_backoff_base"?, "webhook_timeout"?,
-  "webhook_budget"?, "webhook_attempts"?}` → the configuration without credentials.
+- `GET /config`, `PATCH /config` `{"ws_message_events"?, "auto_download_media"?,
+  "webhook_url"?, "webhook_secret"?, "qr_duration"?, "login_window"?, "webhook_backoff_base"?,
+  "webhook_timeout"?, "webhook_budget"?, "webhook_attempts"?}` → the configuration without
+  credentials.
 """
 
 from __future__ import annotations
@@ -54,7 +47,7 @@ from aiohttp import web
 
 from . import responses as r
 from .context import Sandbox, sandbox_of
-from .events import control_error, custom_event, message_event, receipt_event, to_jid
+from .events import control_error, to_jid
 from .faults import FaultSpecError
 from .identifiers import jid_user
 from .state import Client, Device
@@ -62,6 +55,7 @@ from .state import Client, Device
 PREFIX = "/_sandbox"
 _CONFIG_FIELDS: dict[str, tuple[type, ...]] = {
     "ws_message_events": (bool,),
+    "auto_download_media": (bool,),
     "webhook_url": (str, type(None)),
     "webhook_secret": (str,),
     "qr_duration": (int,),
@@ -75,9 +69,6 @@ _CONFIG_FIELDS: dict[str, tuple[type, ...]] = {
 
 def register(router: web.UrlDispatcher) -> None:
     router.add_post(PREFIX + "/devices/{device_id}/scan", scan)
-    router.add_post(PREFIX + "/devices/{device_id}/messages", incoming_message)
-    router.add_post(PREFIX + "/devices/{device_id}/receipts", receipt)
-    router.add_post(PREFIX + "/devices/{device_id}/events", other_event)
     router.add_post(PREFIX + "/devices/{device_id}/remote-logout", remote_logout)
     router.add_post(PREFIX + "/devices/{device_id}/disconnect", disconnect)
     router.add_get(PREFIX + "/faults", list_faults)
@@ -88,12 +79,13 @@ def register(router: web.UrlDispatcher) -> None:
     router.add_get(PREFIX + "/requests", list_requests)
     router.add_get(PREFIX + "/sent", list_sent)
     router.add_get(PREFIX + "/webhooks", list_webhooks)
+    router.add_get(PREFIX + "/inbound", list_inbound)
     router.add_post(PREFIX + "/reset", reset)
     router.add_get(PREFIX + "/config", get_config)
     router.add_patch(PREFIX + "/config", patch_config)
 
 
-async def _json(request: web.Request) -> dict[str, Any]:
+async def read_json(request: web.Request) -> dict[str, Any]:
     raw = await request.read()
     if not raw.strip():
         return {}
@@ -106,7 +98,7 @@ async def _json(request: web.Request) -> dict[str, Any]:
     return data
 
 
-def _device(request: web.Request) -> tuple[Sandbox, Device]:
+def device_of(request: web.Request) -> tuple[Sandbox, Device]:
     sandbox = sandbox_of(request)
     device_id = request.match_info["device_id"]
     device = sandbox.devices.get(device_id)
@@ -120,8 +112,8 @@ def _device(request: web.Request) -> tuple[Sandbox, Device]:
 
 async def scan(request: web.Request) -> web.Response:
     """Complete the open QR or pairing-code login as the phone would, then announce it."""
-    sandbox, device = _device(request)
-    body = await _json(request)
+    sandbox, device = device_of(request)
+    body = await read_json(request)
     if not device.login_open():
         raise control_error(409, "NO_LOGIN_IN_PROGRESS", "start a QR or pairing-code login first")
     phone = body.get("phone") or device.login_phone
@@ -136,30 +128,9 @@ async def scan(request: web.Request) -> web.Response:
     return r.json_response(device.info())
 
 
-async def incoming_message(request: web.Request) -> web.Response:
-    sandbox, device = _device(request)
-    event = message_event(device, await _json(request), sandbox.statics)
-    await sandbox.emit(device, event)
-    return r.json_response({"event": event})
-
-
-async def receipt(request: web.Request) -> web.Response:
-    sandbox, device = _device(request)
-    event = receipt_event(device, await _json(request), sandbox.sent)
-    await sandbox.emit(device, event)
-    return r.json_response({"event": event})
-
-
-async def other_event(request: web.Request) -> web.Response:
-    sandbox, device = _device(request)
-    event = custom_event(device, await _json(request))
-    await sandbox.emit(device, event)
-    return r.json_response({"event": event})
-
-
 async def remote_logout(request: web.Request) -> web.Response:
     """The user unlinked the device on the phone: session gone, slot kept."""
-    sandbox, device = _device(request)
+    sandbox, device = device_of(request)
     device.clear_session()
     await sandbox.hub.broadcast(
         "DEVICE_LOGGED_OUT", f"Device {device.id} was logged out", {"device_id": device.id}
@@ -169,7 +140,7 @@ async def remote_logout(request: web.Request) -> web.Response:
 
 async def disconnect(request: web.Request) -> web.Response:
     """The paired device lost its connection; `/devices/{id}/reconnect` brings it back."""
-    _, device = _device(request)
+    _, device = device_of(request)
     if device.client is not Client.PAIRED:
         raise control_error(409, "DEVICE_NOT_LOGGED_IN", f"device {device.id} is not paired")
     device.connected = False
@@ -181,7 +152,7 @@ async def disconnect(request: web.Request) -> web.Response:
 
 async def add_fault(request: web.Request) -> web.Response:
     try:
-        fault = sandbox_of(request).faults.add(await _json(request))
+        fault = sandbox_of(request).faults.add(await read_json(request))
     except (FaultSpecError, TypeError) as exc:
         raise control_error(400, "VALIDATION_ERROR", str(exc)) from None
     return r.json_response({"id": fault.id, "fault": fault.as_dict()})
@@ -196,7 +167,7 @@ async def clear_faults(request: web.Request) -> web.Response:
 
 
 async def drop_websockets(request: web.Request) -> web.Response:
-    clean = (await _json(request)).get("clean", True)
+    clean = (await read_json(request)).get("clean", True)
     if not isinstance(clean, bool):
         raise control_error(400, "VALIDATION_ERROR", "clean must be a boolean")
     dropped = await sandbox_of(request).hub.drop_all(clean=clean)
@@ -228,6 +199,11 @@ async def list_webhooks(request: web.Request) -> web.Response:
     return r.json_response(_filtered(sandbox_of(request).webhook_log.entries(), request))
 
 
+async def list_inbound(request: web.Request) -> web.Response:
+    """The `message` events the phone side emitted, as `{device_id, payload}`."""
+    return r.json_response(_filtered(sandbox_of(request).inbound.entries(), request))
+
+
 async def reset(request: web.Request) -> web.Response:
     await sandbox_of(request).reset()
     return r.json_response({"reset": True})
@@ -239,7 +215,7 @@ async def get_config(request: web.Request) -> web.Response:
 
 async def patch_config(request: web.Request) -> web.Response:
     sandbox = sandbox_of(request)
-    changes = await _json(request)
+    changes = await read_json(request)
     for name, value in changes.items():
         types = _CONFIG_FIELDS.get(name)
         if types is None:

@@ -27,7 +27,9 @@ class WebSocketHub:
         await self.send_json({"code": code, "message": message, "result": result})
 
     async def send_json(self, frame: dict[str, Any]) -> None:
-        text = json.dumps(frame, ensure_ascii=False)
+        await self.send_text(json.dumps(frame, ensure_ascii=False))
+
+    async def send_text(self, text: str) -> None:
         for socket in list(self._sockets):
             try:
                 await socket.send_str(text)

@@ -18,7 +18,7 @@ from typing import Any
 
 from aiohttp import web
 
-from . import control, phone_page, rest_app, rest_devices, rest_messages, rest_send
+from . import control, control_events, phone_page, rest_app, rest_devices, rest_messages, rest_send
 from .config import MAX_VIDEO_SIZE, SandboxConfig
 from .context import SANDBOX, Sandbox
 from .middleware import MIDDLEWARES
@@ -41,6 +41,7 @@ def build_app(config: SandboxConfig) -> web.Application:
     rest_messages.register(app.router)
     app.router.add_get("/ws", websocket_handler)
     control.register(app.router)
+    control_events.register(app.router)
     phone_page.register(app.router)
     app.on_startup.append(sandbox.on_startup)
     app.on_shutdown.append(sandbox.on_shutdown)

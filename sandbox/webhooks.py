@@ -11,7 +11,6 @@ import asyncio
 import hashlib
 import hmac
 import itertools
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,34 +19,16 @@ from typing import Any
 import aiohttp
 
 from .config import SandboxConfig, split_urls
+from .gojson import encode_body
 from .identifiers import rfc3339, utc_now
 from .state import Device, History
 
 logger = logging.getLogger(__name__)
 
+__all__ = ["Target", "WebhookDispatcher", "encode_body", "signature", "target_for"]
+
 # GOWA posts with Go's default client; some receivers log or filter on it.
 USER_AGENT = "Go-http-client/1.1"
-
-
-def encode_body(envelope: dict[str, Any]) -> bytes:
-    """Bytes as Go's encoding/json writes a map: keys sorted, compact, UTF-8, `<>&` escaped.
-
-    Receivers must verify the signature over these raw bytes; re-serialising parsed JSON
-    (in Python or anything else) is not guaranteed to reproduce them.
-    """
-    text = json.dumps(envelope, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    for char, escaped in _GO_HTML_ESCAPES:
-        text = text.replace(char, escaped)
-    return text.encode()
-
-
-_GO_HTML_ESCAPES = (
-    ("<", "\\u003c"),
-    (">", "\\u003e"),
-    ("&", "\\u0026"),
-    ("\u2028", "\\u2028"),
-    ("\u2029", "\\u2029"),
-)
 
 
 def signature(secret: str, body: bytes) -> str:
@@ -61,9 +42,9 @@ class Target:
     insecure_skip_verify: bool = False
 
 
-def target_for(device: Device, event: str, config: SandboxConfig) -> Target | None:
+def target_for(device: Device | None, event: str, config: SandboxConfig) -> Target | None:
     """A device's own URL replaces the global ones; its secret and filter come with it."""
-    own = device.webhook
+    own = device.webhook if device is not None else None
     if own is not None and own.url:
         if not own.accepts(event):
             return None
@@ -99,16 +80,30 @@ class WebhookDispatcher:
 
     def dispatch(self, device: Device, envelope: dict[str, Any]) -> list[dict[str, Any]]:
         """Start delivering `envelope`; return the log entries, which fill in as it goes."""
+        return self.send(device, envelope["event"], encode_body(envelope), envelope)
+
+    def send(
+        self,
+        device: Device | None,
+        event: str,
+        body: bytes,
+        described: Any,
+        signature_header: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Deliver `body` as given, signed for the device's target (the global one without a
+        device) unless `signature_header` replaces the signature; `described` (the envelope,
+        when there is one) fills the log entries."""
         config = self._config()
-        target = target_for(device, envelope["event"], config)
+        target = target_for(device, event, config)
         if target is None or self._session is None:
             return []
-        body = encode_body(envelope)
         headers = {
             "Content-Type": "application/json",
-            "X-Hub-Signature-256": signature(target.secret, body),
+            "X-Hub-Signature-256": signature_header or signature(target.secret, body),
         }
-        entries = [self._history.append(self._new_entry(url, envelope)) for url in target.urls]
+        entries = [
+            self._history.append(self._new_entry(url, event, described)) for url in target.urls
+        ]
         task = asyncio.get_running_loop().create_task(
             self._deliver(target, body, headers, entries, config)
         )
@@ -116,12 +111,13 @@ class WebhookDispatcher:
         task.add_done_callback(self._tasks.discard)
         return entries
 
-    def _new_entry(self, url: str, envelope: dict[str, Any]) -> dict[str, Any]:
-        payload = envelope.get("payload") or {}
+    def _new_entry(self, url: str, event: str, described: Any) -> dict[str, Any]:
+        envelope = described if isinstance(described, dict) else {}
+        payload = envelope.get("payload")
         return {
             "id": next(self._ids),
             "url": url,
-            "event": envelope["event"],
+            "event": event,
             "device_id": envelope.get("device_id"),
             "session_id": envelope.get("session_id"),
             "payload_id": payload.get("id") if isinstance(payload, dict) else None,

@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from sandbox_helpers import Delivery, Gowa, WebhookReceiver
+from sandbox_helpers import Delivery, Gowa, Phone, WebhookReceiver
 
 from sandbox import SandboxServer
 
@@ -63,3 +63,11 @@ def webhook_receiver() -> Iterator[WebhookReceiver]:
 def receiver(webhook_receiver: WebhookReceiver) -> WebhookReceiver:
     webhook_receiver.clear()
     return webhook_receiver
+
+
+@pytest.fixture
+def phone(gowa: Gowa, receiver: WebhookReceiver) -> Phone:
+    """Device `tenant-1` paired as 6281111111111 ("Ana"), its webhooks going to `receiver`."""
+    gowa.control("PATCH", "/config", json={"webhook_url": receiver.url})
+    gowa.paired_device("tenant-1")
+    return Phone(gowa, receiver)

@@ -10,6 +10,7 @@ def test_phone_page_is_served_without_credentials(gowa: Gowa) -> None:
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("text/html")
     assert "/_sandbox/devices" in response.text
+    assert "/_sandbox/event-routes" in response.text  # the form for any phone event
 
 
 def test_device_list_shows_state_and_whether_a_login_is_open(gowa: Gowa) -> None:

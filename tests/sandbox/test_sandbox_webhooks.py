@@ -2,35 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
-import time
-from typing import Any
-
 import requests
-from sandbox_helpers import ACCOUNT_PHONE, CONTACT_PHONE, Delivery, Gowa, WebhookReceiver
-
-ACCOUNT_JID = f"{ACCOUNT_PHONE}@s.whatsapp.net"
-CONTACT_JID = f"{CONTACT_PHONE}@s.whatsapp.net"
-
-
-def verified(delivery: Delivery, secret: str) -> dict[str, Any]:
-    """Check the signature over the raw bytes, as a receiver must, then parse."""
-    expected = "sha256=" + hmac.new(secret.encode(), delivery.body, hashlib.sha256).hexdigest()
-    assert hmac.compare_digest(delivery.headers["X-Hub-Signature-256"], expected)
-    assert delivery.headers["Content-Type"] == "application/json"
-    return json.loads(delivery.body)
-
-
-def webhook_log(gowa: Gowa, count: int, status: str = "delivered") -> list[dict[str, Any]]:
-    deadline = time.monotonic() + 5
-    while True:
-        entries = gowa.control("GET", "/webhooks").json()
-        if len(entries) >= count and all(e["status"] == status for e in entries[:count]):
-            return entries
-        assert time.monotonic() < deadline, entries
-        time.sleep(0.02)
+from sandbox_helpers import (
+    ACCOUNT_JID,
+    CONTACT_JID,
+    CONTACT_PHONE,
+    Gowa,
+    WebhookReceiver,
+    verified,
+    webhook_log,
+)
 
 
 def test_incoming_text_is_signed_with_the_global_secret(
