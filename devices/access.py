@@ -40,7 +40,7 @@ from rest_framework.permissions import BasePermission
 from accounts.authentication import WWW_AUTHENTICATE, authentication_reject
 from accounts.models import User
 from accounts.throttling import auth_failures_check
-from core.exceptions import ApplicationError, NotFoundError
+from devices.errors import ApiKeyNotAllowedError, DeviceNotFoundError, RoleTooLowError
 from devices.models import ROLE_RANK, Device, DeviceApiKey, Role
 from devices.services.api_keys import api_key_authenticate
 
@@ -49,22 +49,6 @@ ADMIN = Role.ADMIN.value
 OWNER = Role.OWNER.value
 USER = "user"
 AUTHENTICATED = "authenticated"
-
-
-class DeviceNotFoundError(NotFoundError):
-    """The device does not exist or the caller cannot see it (the two are not told apart)."""
-
-
-class RoleTooLowError(ApplicationError):
-    code = "permission_denied"
-    status_code = 403
-    default_message = "Your role on this device does not allow this action."
-
-
-class ApiKeyNotAllowedError(ApplicationError):
-    code = "permission_denied"
-    status_code = 403
-    default_message = "This action needs a signed-in user; API keys cannot perform it."
 
 
 @dataclass(frozen=True)

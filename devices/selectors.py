@@ -7,16 +7,8 @@ import uuid
 
 from django.db.models import QuerySet
 
-from core.exceptions import NotFoundError
+from devices.errors import ApiKeyNotFoundError, MemberNotFoundError
 from devices.models import Device, DeviceApiKey, DeviceMembership
-
-
-class MemberNotFoundError(NotFoundError):
-    pass
-
-
-class ApiKeyNotFoundError(NotFoundError):
-    pass
 
 
 def member_list(*, device: Device) -> QuerySet[DeviceMembership]:

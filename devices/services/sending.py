@@ -8,18 +8,12 @@ from __future__ import annotations
 
 import logging
 
-from core.exceptions import ApplicationError
+from devices.errors import InvalidRecipientError
 from devices.models import Device
 from devices.upstream import upstream_client, upstream_errors
 from devices.whatsapp.types import SendResult, jid_for_phone
 
 logger = logging.getLogger(__name__)
-
-
-class InvalidRecipientError(ApplicationError):
-    code = "invalid_recipient"
-    status_code = 400
-    default_message = "The recipient is not a phone number in international format or a JID."
 
 
 def recipient_jid(to: str) -> str:

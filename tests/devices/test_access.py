@@ -14,12 +14,11 @@ from devices.access import (
     OWNER,
     VIEWER,
     Actor,
-    DeviceNotFoundError,
-    RoleTooLowError,
     device_get_for_actor,
     devices_visible_to,
     requirement_of,
 )
+from devices.errors import DeviceNotFoundError, RoleTooLowError
 from devices.models import Role
 
 pytestmark = pytest.mark.django_db
