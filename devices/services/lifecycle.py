@@ -24,7 +24,7 @@ from devices.errors import (
 )
 from devices.models import Device
 from devices.upstream import upstream_client, upstream_errors
-from devices.whatsapp.errors import DeviceNotFound, UpstreamError
+from devices.whatsapp.errors import WhatsAppDeviceNotFoundError, WhatsAppError
 from devices.whatsapp.types import DeviceInfo, bare_jid
 
 logger = logging.getLogger(__name__)
@@ -121,7 +121,7 @@ def device_status_refresh(*, device: Device) -> Device:
     with upstream_errors():
         try:
             info = upstream_client().device_get(device.slot_id)
-        except DeviceNotFound:
+        except WhatsAppDeviceNotFoundError:
             info = None
     return device_apply_upstream_info(device=device, info=info)
 
@@ -138,7 +138,7 @@ def device_ensure_slot(*, device: Device) -> Device:
     with upstream_errors():
         try:
             webhook = client.device_webhook_get(device.slot_id)
-        except DeviceNotFound:
+        except WhatsAppDeviceNotFoundError:
             webhook = None
     if webhook is None:
         logger.info("upstream slot of device %s is missing; provisioning it again", device.pk)
@@ -206,7 +206,7 @@ def device_remove_upstream(*, device: Device) -> None:
     with upstream_errors():
         try:
             upstream_client().device_delete(device.slot_id)
-        except DeviceNotFound:
+        except WhatsAppDeviceNotFoundError:
             logger.info("upstream slot of device %s was already gone", device.pk)
 
 
@@ -251,7 +251,7 @@ def device_slot_to_listen_on(*, timeout: float) -> str | None:
     )
     try:
         listed = [info.id for info in upstream_client(timeout=timeout).device_list()]
-    except UpstreamError as exc:
+    except WhatsAppError as exc:
         # The stream logs the failed connect that follows; this only says why this slot.
         logger.debug("cannot list the upstream's slots (%s); trying the oldest stored", exc.code)
         return stored.first()
