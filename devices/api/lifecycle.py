@@ -7,8 +7,6 @@ stale, rather than failing.
 
 from __future__ import annotations
 
-import re
-
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -24,6 +22,7 @@ from devices.errors import (
     UpstreamUnavailableError,
 )
 from devices.services import lifecycle
+from devices.whatsapp.phones import normalise_phone
 
 
 class DeviceStatusOutputSerializer(DeviceOutputSerializer):
@@ -51,13 +50,12 @@ class DeviceLoginCodeInputSerializer(serializers.Serializer):
     )
 
     def validate_phone_number(self, value: str) -> str:
-        digits = re.sub(r"[\s().+-]", "", value)
-        # ASCII digits only: str.isdigit() would take "²" or Arabic-Indic digits.
-        if not re.fullmatch(r"[0-9]{6,15}", digits):
-            raise serializers.ValidationError("Enter a phone number in international format.")
-        if digits.startswith("0"):
-            raise serializers.ValidationError("Start with the country code, not 0.")
-        return digits
+        try:
+            return normalise_phone(value)
+        except ValueError:
+            raise serializers.ValidationError(
+                "Enter a phone number in international format, country code first."
+            ) from None
 
 
 class DeviceLoginCodeOutputSerializer(serializers.Serializer):

@@ -25,7 +25,8 @@ from devices.errors import (
 from devices.models import Device
 from devices.upstream import upstream_client, upstream_errors
 from devices.whatsapp.errors import WhatsAppDeviceNotFoundError, WhatsAppError
-from devices.whatsapp.types import DeviceInfo, bare_jid
+from devices.whatsapp.phones import bare_jid
+from devices.whatsapp.types import DeviceInfo
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,8 @@ import logging
 from devices.errors import InvalidRecipientError
 from devices.models import Device
 from devices.upstream import upstream_client, upstream_errors
-from devices.whatsapp.types import SendResult, jid_for_phone
+from devices.whatsapp.phones import jid_for_phone
+from devices.whatsapp.types import SendResult
 
 logger = logging.getLogger(__name__)
 

@@ -3,7 +3,8 @@
 - :class:`WhatsAppClient`: REST calls (devices, login, sends, message actions, users).
 - :class:`WhatsAppEventStream`: the ``/ws`` socket as an endless, reconnecting event iterator.
 - :mod:`.errors`: one exception family, classified retryable / definite / outcome unknown.
-- :mod:`.types`: frozen dataclasses for payloads and socket frames, phone/JID helpers.
+- :mod:`.types`: frozen dataclasses for payloads and socket frames.
+- :mod:`.phones`: the one phone-number rule, and JID helpers.
 - :mod:`.signing`: webhook HMAC (``X-Hub-Signature-256``).
 
 Importing this package does not need Django settings; only ``from_settings()`` reads them.
@@ -21,6 +22,7 @@ from devices.whatsapp.errors import (
     WhatsAppRejectedError,
     WhatsAppUnavailableError,
 )
+from devices.whatsapp.phones import bare_jid, jid_for_phone, normalise_phone
 from devices.whatsapp.stream import WhatsAppEventStream
 from devices.whatsapp.types import (
     AppInfo,
@@ -35,9 +37,6 @@ from devices.whatsapp.types import (
     StreamIdle,
     UserCheck,
     UserInfo,
-    bare_jid,
-    jid_for_phone,
-    normalise_phone,
     parse_ws_frame,
 )
 

@@ -38,6 +38,7 @@ from devices.whatsapp.errors import (
     WhatsAppUnavailableError,
     error_from_response,
 )
+from devices.whatsapp.phones import jid_for_phone, normalise_phone
 from devices.whatsapp.sending import SendingMixin
 from devices.whatsapp.types import (
     AppInfo,
@@ -48,8 +49,6 @@ from devices.whatsapp.types import (
     PairCode,
     UserCheck,
     UserInfo,
-    jid_for_phone,
-    normalise_phone,
 )
 
 __all__ = ["WhatsAppClient"]

@@ -16,7 +16,8 @@ from decimal import Decimal
 from typing import Any, Protocol
 from urllib.parse import quote
 
-from devices.whatsapp.types import SendResult, jid_for_phone, normalise_phone
+from devices.whatsapp.phones import jid_for_phone, normalise_phone
+from devices.whatsapp.types import SendResult
 
 __all__ = ["SendingMixin", "Upload"]
 

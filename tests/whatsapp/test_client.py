@@ -98,7 +98,7 @@ def test_basic_auth_and_device_header(scripted, client):
 
 def test_non_ascii_device_id_is_percent_encoded(scripted, client):
     scripted.success("GET", "/user/check", {"is_on_whatsapp": False})
-    client.user_check("lojá+1", "6281")
+    client.user_check("lojá+1", "628111")
     assert scripted.last.headers["X-Device-Id"] == "loj%C3%A1%2B1"
 
 
@@ -144,7 +144,7 @@ def test_send_text_body(scripted, client):
         "+55 11 91234-5678",
         "Hello",
         reply_message_id="R1",
-        mentions=["+55 11 5", "@everyone"],
+        mentions=["+55 11 5555", "@everyone"],
     )
     assert result.message_id == "3EB0AAA"
     assert scripted.last.headers["X-Device-Id"] == "t1"
@@ -152,7 +152,7 @@ def test_send_text_body(scripted, client):
         "phone": "5511912345678@s.whatsapp.net",
         "message": "Hello",
         "reply_message_id": "R1",
-        "mentions": ["55115", "@everyone"],
+        "mentions": ["55115555", "@everyone"],
     }
 
 
