@@ -20,6 +20,7 @@ from devices.errors import (
     DeviceNotLoggedInError,
     DeviceSlotExistsError,
     UpstreamOutcomeUnknownError,
+    UpstreamRejectedError,
     UpstreamUnavailableError,
 )
 from devices.models import Device
@@ -125,6 +126,18 @@ def device_status_refresh(*, device: Device) -> Device:
         except WhatsAppDeviceNotFoundError:
             info = None
     return device_apply_upstream_info(device=device, info=info)
+
+
+def device_status_check(*, device: Device) -> Device:
+    """Refresh the device's state from the upstream, else keep the stored one; `stale` says
+    which. A read: whatever kept the upstream from answering, the caller still gets a state."""
+    try:
+        device_status_refresh(device=device)
+    except (UpstreamUnavailableError, UpstreamOutcomeUnknownError, UpstreamRejectedError):
+        device.stale = True
+    else:
+        device.stale = False
+    return device
 
 
 def device_ensure_slot(*, device: Device) -> Device:
