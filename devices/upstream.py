@@ -82,5 +82,6 @@ def upstream_errors() -> Iterator[None]:
         raise DeviceSlotExistsError() from exc
     except WhatsAppError as exc:
         raise UpstreamRejectedError(
-            f"The WhatsApp server rejected the request ({exc.code or exc.status})."
+            "The WhatsApp server rejected the request (%(code)s)."
+            % {"code": exc.code or exc.status}
         ) from exc

@@ -221,7 +221,8 @@ class WhatsAppClient(SendingMixin):
         )
         if not read_timeout and isinstance(exc, requests.ConnectionError) and _before_send(exc):
             return WhatsAppUnavailableError(
-                f"could not connect: {type(exc).__name__}", code="connection_error"
+                "could not connect: %(error)s" % {"error": type(exc).__name__},
+                code="connection_error",
             )
         if read_timeout or isinstance(
             exc, (requests.ConnectionError, requests.exceptions.ChunkedEncodingError)
@@ -237,7 +238,9 @@ class WhatsAppClient(SendingMixin):
                 return WhatsAppUnavailableError(text, code=code)
             return WhatsAppOutcomeUnknownError(text + " after the request was sent", code=code)
         # InvalidURL, MissingSchema, TooManyRedirects...: a configuration problem.
-        return WhatsAppError(f"request failed: {type(exc).__name__}", code="request_error")
+        return WhatsAppError(
+            "request failed: %(error)s" % {"error": type(exc).__name__}, code="request_error"
+        )
 
     @staticmethod
     def _results(
@@ -284,7 +287,11 @@ class WhatsAppClient(SendingMixin):
             code = envelope.get("code") if isinstance(envelope, dict) else None
             if not isinstance(code, str) or code in ("", "SUCCESS"):
                 code = "bad_response"
-            message = f"unexpected {status} answer to {method} {path}"
+            message = "unexpected %(status)s answer to %(method)s %(path)s" % {
+                "status": status,
+                "method": method,
+                "path": path,
+            }
             raise error_class(message, code=code, status=status)
         return results
 
@@ -395,7 +402,8 @@ class WhatsAppClient(SendingMixin):
             raise self._transport_error(exc, idempotent=True) from exc
         except (urllib3.exceptions.HTTPError, OSError) as exc:  # raised by raw.read()
             raise WhatsAppUnavailableError(
-                f"QR download failed: {type(exc).__name__}", code="connection_dropped"
+                "QR download failed: %(error)s" % {"error": type(exc).__name__},
+                code="connection_dropped",
             ) from exc
         logger.debug("whatsapp GET qr -> %s in %.2fs", status, time.monotonic() - started)
         if status == 404:

@@ -108,8 +108,12 @@ class WhatsAppError(Exception):
             self.retryable = retryable
 
     def __str__(self) -> str:
-        status = "" if self.status is None else f" (HTTP {self.status})"
-        return f"{self.code}{status}: {self.message}"
+        status = "" if self.status is None else " (HTTP %(status)s)" % {"status": self.status}
+        return "%(code)s%(status)s: %(message)s" % {
+            "code": self.code,
+            "status": status,
+            "message": self.message,
+        }
 
     def __repr__(self) -> str:
         return (
