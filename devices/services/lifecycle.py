@@ -255,8 +255,8 @@ def device_slot_to_listen_on(*, timeout: float) -> str | None:
     memory, a slot may be deleted upstream), and a socket on one of those is refused with
     DEVICE_NOT_FOUND at every attempt. So the upstream's own list decides: the oldest of our
     devices that it holds, else any slot it holds (every socket gets every event). When the
-    upstream cannot be asked, the connect will most likely fail too; the oldest stored slot
-    keeps the old behaviour for that attempt.
+    upstream cannot be asked, the connect will most likely fail too; the oldest stored slot is
+    the best guess for that attempt.
     """
     stored = (
         Device.objects.exclude(upstream_id=None)

@@ -1,7 +1,8 @@
 """Sending through a device: the one door other apps (and staff's test sends) use.
 
-Messaging's outbox and pacing come with the messaging issue; this is the single upstream call
-they will build on.
+Other apps never hold the client: sending here means a recipient is checked by the one phone
+rule and the upstream's failures reach them as the API's errors. One call is one attempt:
+an outbox, retries and pacing belong to the caller.
 """
 
 from __future__ import annotations

@@ -92,7 +92,7 @@ class DeviceInfo:
     @classmethod
     def from_payload(cls, payload: Any) -> DeviceInfo:
         data = _map(payload)
-        # POST /devices echoes "id"; a few older answers only carry "device_id".
+        # POST /devices echoes "id"; some GOWA answers carry only "device_id".
         return cls(
             id=_str(data, "id") or _str(data, "device_id"),
             state=_str(data, "state"),
