@@ -47,7 +47,7 @@ from core.access import (  # re-exported: the vocabulary views declare their nee
     requirement_for,
     role_at_least,
 )
-from core.exceptions import ApplicationError, NotFoundError
+from devices.errors import ApiKeyNotAllowedError, DeviceNotFoundError, RoleTooLowError
 from devices.models import Device, DeviceApiKey
 from devices.services.api_keys import api_key_authenticate
 
@@ -57,20 +57,6 @@ __all__ = [
     "device_get_for_actor", "devices_visible_to", "requirement_for",
 ]
 
-class DeviceNotFoundError(NotFoundError):
-    """The device does not exist or the caller cannot see it (the two are not told apart)."""
-
-
-class RoleTooLowError(ApplicationError):
-    code = "permission_denied"
-    status_code = 403
-    default_message = "Your role on this device does not allow this action."
-
-
-class ApiKeyNotAllowedError(ApplicationError):
-    code = "permission_denied"
-    status_code = 403
-    default_message = "This action needs a signed-in user; API keys cannot perform it."
 
 
 class ApiKeyCaller:

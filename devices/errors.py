@@ -1,6 +1,90 @@
-"""API-facing errors of the devices app (stable codes; see core.exceptions)."""
+"""API-facing errors of the devices app (stable codes; see core.exceptions).
 
-from core.exceptions import ApplicationError, ConflictError, ServiceUnavailableError
+Every ApplicationError that devices raises lives here, so a client's `code`s can be read in one
+place. The upstream client's own exceptions are another family (`devices.whatsapp.errors`,
+`WhatsApp…Error`); `devices.upstream.upstream_errors()` is the one place that turns them into
+the errors below.
+"""
+
+from core.exceptions import ApplicationError, ConflictError, NotFoundError, ServiceUnavailableError
+
+# --- access ---------------------------------------------------------------------------------
+
+
+class DeviceNotFoundError(NotFoundError):
+    """The device does not exist or the caller cannot see it (the two are not told apart)."""
+
+
+class RoleTooLowError(ApplicationError):
+    code = "permission_denied"
+    status_code = 403
+    default_message = "Your role on this device does not allow this action."
+
+
+class ApiKeyNotAllowedError(ApplicationError):
+    code = "permission_denied"
+    status_code = 403
+    default_message = "This action needs a signed-in user; API keys cannot perform it."
+
+
+# --- members and API keys -------------------------------------------------------------------
+
+
+class MemberNotFoundError(NotFoundError):
+    pass
+
+
+class ApiKeyNotFoundError(NotFoundError):
+    pass
+
+
+class LastOwnerError(ConflictError):
+    code = "last_owner"
+    default_message = "A device must keep at least one owner."
+
+
+class AlreadyMemberError(ConflictError):
+    code = "already_member"
+    default_message = "This user is already a member of the device."
+
+
+class MemberUserNotFoundError(ApplicationError):
+    code = "user_not_found"
+    status_code = 400
+    default_message = "No user with this email has signed in yet."
+
+    def __init__(self) -> None:
+        super().__init__(errors={"email": [self.default_message]})
+
+
+class InvalidApiKeyError(ApplicationError):
+    code = "invalid_api_key"
+    status_code = 400
+    default_message = "The API key is not valid."
+
+
+# --- sending and webhooks -------------------------------------------------------------------
+
+
+class InvalidRecipientError(ApplicationError):
+    code = "invalid_recipient"
+    status_code = 400
+    default_message = "The recipient is not a phone number in international format or a JID."
+
+
+class WebhookSignatureError(ApplicationError):
+    code = "invalid_signature"
+    status_code = 401
+    default_message = "The webhook signature is missing or does not match."
+
+
+class WebhookPayloadError(ApplicationError):
+    code = "malformed_event"
+    status_code = 400
+    default_message = "The webhook body is not an upstream event."
+
+
+# --- the upstream, as the API reports it ----------------------------------------------------
 
 
 class UpstreamUnavailableError(ServiceUnavailableError):

@@ -8,16 +8,9 @@ from datetime import datetime
 
 from django.db.models import QuerySet
 
-from core.exceptions import NotFoundError
+from accounts.models import User
+from devices.errors import ApiKeyNotFoundError, MemberNotFoundError
 from devices.models import Device, DeviceApiKey, DeviceMembership, UpstreamEvent
-
-
-class MemberNotFoundError(NotFoundError):
-    pass
-
-
-class ApiKeyNotFoundError(NotFoundError):
-    pass
 
 
 def member_list(*, device: Device) -> QuerySet[DeviceMembership]:
@@ -26,6 +19,14 @@ def member_list(*, device: Device) -> QuerySet[DeviceMembership]:
 
 def member_get(*, device: Device, member_id: uuid.UUID) -> DeviceMembership:
     membership = member_list(device=device).filter(pk=member_id).first()
+    if membership is None:
+        raise MemberNotFoundError
+    return membership
+
+
+def member_get_for_user(*, device: Device, user: User) -> DeviceMembership:
+    """`user`'s own membership of `device` (how a user leaves it)."""
+    membership = member_list(device=device).filter(user=user).first()
     if membership is None:
         raise MemberNotFoundError
     return membership

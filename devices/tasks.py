@@ -11,8 +11,9 @@ from devices.errors import UpstreamOutcomeUnknownError, UpstreamUnavailableError
 
 logger = logging.getLogger(__name__)
 
-# Recording is idempotent, so a database that is briefly away (a failover, SQLite's lock) is
-# simply tried again, a bounded number of times, rather than costing the events.
+
+# Recording and processing are idempotent, so a database that is briefly away (a failover,
+# SQLite's lock) is simply tried again, a bounded number of times, rather than costing events.
 INGEST_RETRY = {
     "acks_late": True,
     "autoretry_for": (OperationalError, InterfaceError),
@@ -20,19 +21,6 @@ INGEST_RETRY = {
     "retry_backoff_max": 30,
     "max_retries": 8,
 }
-
-
-@shared_task(**INGEST_RETRY)
-def upstream_event_ingest_task(*, source: str, envelope: dict) -> None:
-    """Record an upstream event once (a redelivery finds it recorded and does nothing).
-
-    Messaging will process recorded message events when it lands; until then they are kept.
-    The listener now sends batches (`upstream_events_ingest_task`); this one stays for the
-    messages an older listener queued, and for callers with a single event.
-    """
-    from devices.services.events import upstream_event_record
-
-    upstream_event_record(source=source, envelope=envelope)
 
 
 @shared_task(**INGEST_RETRY)

@@ -23,13 +23,13 @@ from devices.errors import (
 )
 from devices.whatsapp.client import WhatsAppClient
 from devices.whatsapp.errors import (
-    DeviceAlreadyExists,
-    DeviceAlreadyLoggedIn,
-    DeviceNotLoggedIn,
-    UpstreamAuthFailed,
-    UpstreamError,
-    UpstreamOutcomeUnknown,
-    UpstreamUnavailable,
+    WhatsAppAuthFailedError,
+    WhatsAppDeviceAlreadyExistsError,
+    WhatsAppDeviceAlreadyLoggedInError,
+    WhatsAppDeviceNotLoggedInError,
+    WhatsAppError,
+    WhatsAppOutcomeUnknownError,
+    WhatsAppUnavailableError,
 )
 
 logger = logging.getLogger(__name__)
@@ -65,22 +65,23 @@ def upstream_errors() -> Iterator[None]:
     """Translate upstream failures into ApplicationErrors (503, 504, 409, 502)."""
     try:
         yield
-    except UpstreamAuthFailed as exc:
+    except WhatsAppAuthFailedError as exc:
         # Our credentials are wrong: an operator problem, not the caller's.
         logger.error("upstream rejected the platform's credentials (status %s)", exc.status)
         raise UpstreamUnavailableError() from exc
-    except UpstreamUnavailable as exc:
+    except WhatsAppUnavailableError as exc:
         logger.warning("upstream unavailable: %s %s", exc.code, exc.status)
         raise UpstreamUnavailableError() from exc
-    except UpstreamOutcomeUnknown as exc:
+    except WhatsAppOutcomeUnknownError as exc:
         raise UpstreamOutcomeUnknownError() from exc
-    except DeviceNotLoggedIn as exc:
+    except WhatsAppDeviceNotLoggedInError as exc:
         raise DeviceNotLoggedInError() from exc
-    except DeviceAlreadyLoggedIn as exc:
+    except WhatsAppDeviceAlreadyLoggedInError as exc:
         raise DeviceAlreadyLoggedInError() from exc
-    except DeviceAlreadyExists as exc:
+    except WhatsAppDeviceAlreadyExistsError as exc:
         raise DeviceSlotExistsError() from exc
-    except UpstreamError as exc:
+    except WhatsAppError as exc:
         raise UpstreamRejectedError(
-            f"The WhatsApp server rejected the request ({exc.code or exc.status})."
+            "The WhatsApp server rejected the request (%(code)s)."
+            % {"code": exc.code or exc.status}
         ) from exc

@@ -7,63 +7,21 @@ stale, rather than failing.
 
 from __future__ import annotations
 
-import re
-
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import error_responses, validated
 from devices.access import ADMIN, VIEWER, device_from_request
-from devices.api.serializers import DeviceOutputSerializer
-from devices.errors import (
-    UpstreamOutcomeUnknownError,
-    UpstreamRejectedError,
-    UpstreamUnavailableError,
+from devices.api.serializers import (
+    DeviceLoginCodeInputSerializer,
+    DeviceLoginCodeOutputSerializer,
+    DeviceLoginQROutputSerializer,
+    DeviceOutputSerializer,
+    DeviceStatusOutputSerializer,
 )
 from devices.services import lifecycle
-
-
-class DeviceStatusOutputSerializer(DeviceOutputSerializer):
-    upstream_state = serializers.CharField(read_only=True)
-    checked_at = serializers.DateTimeField(source="state_checked_at", read_only=True)
-    stale = serializers.BooleanField(
-        read_only=True,
-        help_text="True when the upstream could not be asked: the stored state is shown.",
-    )
-
-    class Meta(DeviceOutputSerializer.Meta):
-        fields = [*DeviceOutputSerializer.Meta.fields, "upstream_state", "checked_at", "stale"]
-        read_only_fields = fields
-
-
-class DeviceLoginQROutputSerializer(serializers.Serializer):
-    qr_code = serializers.CharField(help_text="The QR code as a PNG data URI.")
-    expires_at = serializers.DateTimeField()
-    expires_in = serializers.IntegerField(help_text="Seconds until the code expires.")
-
-
-class DeviceLoginCodeInputSerializer(serializers.Serializer):
-    phone_number = serializers.CharField(
-        max_length=32, help_text="The account's number in international format, e.g. +5511…"
-    )
-
-    def validate_phone_number(self, value: str) -> str:
-        digits = re.sub(r"[\s().+-]", "", value)
-        # ASCII digits only: str.isdigit() would take "²" or Arabic-Indic digits.
-        if not re.fullmatch(r"[0-9]{6,15}", digits):
-            raise serializers.ValidationError("Enter a phone number in international format.")
-        if digits.startswith("0"):
-            raise serializers.ValidationError("Start with the country code, not 0.")
-        return digits
-
-
-class DeviceLoginCodeOutputSerializer(serializers.Serializer):
-    pair_code = serializers.CharField(
-        help_text="Enter it on the phone: Linked devices → Link with phone number."
-    )
 
 
 class DeviceStatusApi(APIView):
@@ -75,13 +33,7 @@ class DeviceStatusApi(APIView):
         responses={200: DeviceStatusOutputSerializer, **error_responses(404)},
     )
     def get(self, request: Request, device_id) -> Response:
-        device = device_from_request(request)
-        try:
-            lifecycle.device_status_refresh(device=device)
-            device.stale = False
-        except (UpstreamUnavailableError, UpstreamOutcomeUnknownError, UpstreamRejectedError):
-            # A read: whatever kept the upstream from answering, the stored state is shown.
-            device.stale = True
+        device = lifecycle.device_status_check(device=device_from_request(request))
         return Response(DeviceStatusOutputSerializer(device).data)
 
 
@@ -99,9 +51,7 @@ class DeviceLoginApi(APIView):
     )
     def post(self, request: Request, device_id) -> Response:
         qr = lifecycle.device_login_qr(device=device_from_request(request))
-        return Response(
-            {"qr_code": qr.data_uri, "expires_at": qr.expires_at, "expires_in": qr.duration_seconds}
-        )
+        return Response(DeviceLoginQROutputSerializer(qr).data)
 
 
 class DeviceLoginCodeApi(APIView):
@@ -121,7 +71,7 @@ class DeviceLoginCodeApi(APIView):
         pair = lifecycle.device_login_code(
             device=device_from_request(request), phone=data["phone_number"]
         )
-        return Response({"pair_code": pair.code})
+        return Response(DeviceLoginCodeOutputSerializer(pair).data)
 
 
 class DeviceLogoutApi(APIView):

@@ -25,7 +25,7 @@ from devices.api.serializers import (
     DeviceOutputSerializer,
     UserDeviceLinkInputSerializer,
 )
-from devices.selectors import member_get, member_list
+from devices.selectors import member_get, member_get_for_user, member_list
 from devices.services.members import (
     device_link_with_api_key,
     member_add,
@@ -128,8 +128,8 @@ class UserDeviceLeaveApi(APIView):
         responses={204: None, **error_responses(403, 404, 409)},
     )
     def delete(self, request: Request, device_id) -> Response:
-        device = device_from_request(request)
-        member_remove(
-            membership=member_list(device=device).get(user=Actor.from_request(request).user)
+        membership = member_get_for_user(
+            device=device_from_request(request), user=Actor.from_request(request).user
         )
+        member_remove(membership=membership)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -7,6 +7,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from devices.models import Device, DeviceApiKey, DeviceMembership, Role
+from devices.whatsapp.phones import normalise_phone
 
 
 class DeviceOutputSerializer(serializers.ModelSerializer):
@@ -40,6 +41,47 @@ class DeviceCreateInputSerializer(serializers.Serializer):
 
 class DeviceUpdateInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100, required=False)
+
+
+class DeviceStatusOutputSerializer(DeviceOutputSerializer):
+    upstream_state = serializers.CharField(read_only=True)
+    checked_at = serializers.DateTimeField(source="state_checked_at", read_only=True)
+    stale = serializers.BooleanField(
+        read_only=True,
+        help_text="True when the upstream could not be asked: the stored state is shown.",
+    )
+
+    class Meta(DeviceOutputSerializer.Meta):
+        fields = [*DeviceOutputSerializer.Meta.fields, "upstream_state", "checked_at", "stale"]
+        read_only_fields = fields
+
+
+class DeviceLoginQROutputSerializer(serializers.Serializer):
+    qr_code = serializers.CharField(source="data_uri", help_text="The QR code as a PNG data URI.")
+    expires_at = serializers.DateTimeField()
+    expires_in = serializers.IntegerField(
+        source="duration_seconds", help_text="Seconds until the code expires."
+    )
+
+
+class DeviceLoginCodeInputSerializer(serializers.Serializer):
+    phone_number = serializers.CharField(
+        max_length=32, help_text="The account's number in international format, e.g. +5511…"
+    )
+
+    def validate_phone_number(self, value: str) -> str:
+        try:
+            return normalise_phone(value)
+        except ValueError:
+            raise serializers.ValidationError(
+                "Enter a phone number in international format, country code first."
+            ) from None
+
+
+class DeviceLoginCodeOutputSerializer(serializers.Serializer):
+    pair_code = serializers.CharField(
+        source="code", help_text="Enter it on the phone: Linked devices → Link with phone number."
+    )
 
 
 class DeviceMemberOutputSerializer(serializers.ModelSerializer):
@@ -103,3 +145,8 @@ class UserDeviceLinkInputSerializer(serializers.Serializer):
     api_key = serializers.CharField(
         max_length=200, help_text="A full (not read-only) API key of the device to link."
     )
+
+
+class WebhookReceiptOutputSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["recorded", "duplicate"])
+    event_id = serializers.IntegerField()

@@ -5,19 +5,15 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.exceptions import PayloadTooLargeError
+from devices.api.serializers import WebhookReceiptOutputSerializer
 from devices.services.webhooks import webhook_receive
-
-
-class WebhookReceiptOutputSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=["recorded", "duplicate"])
-    event_id = serializers.IntegerField()
 
 
 @method_decorator(csrf_exempt, name="dispatch")
@@ -59,7 +55,5 @@ class WhatsAppWebhookApi(APIView):
         event, created = webhook_receive(
             body=body, signature=request.headers.get("X-Hub-Signature-256")
         )
-        return Response(
-            {"status": "recorded" if created else "duplicate", "event_id": event.pk},
-            status=status.HTTP_200_OK,
-        )
+        receipt = {"status": "recorded" if created else "duplicate", "event_id": event.pk}
+        return Response(WebhookReceiptOutputSerializer(receipt).data, status=status.HTTP_200_OK)

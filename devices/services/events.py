@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from core.jsonsafe import sanitize
 from devices.models import Device, UpstreamEvent
-from devices.whatsapp.types import bare_jid
+from devices.whatsapp.phones import bare_jid
 
 logger = logging.getLogger(__name__)
 

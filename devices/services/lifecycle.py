@@ -20,12 +20,14 @@ from devices.errors import (
     DeviceNotLoggedInError,
     DeviceSlotExistsError,
     UpstreamOutcomeUnknownError,
+    UpstreamRejectedError,
     UpstreamUnavailableError,
 )
 from devices.models import Device
 from devices.upstream import upstream_client, upstream_errors
-from devices.whatsapp.errors import DeviceNotFound, UpstreamError
-from devices.whatsapp.types import DeviceInfo, bare_jid
+from devices.whatsapp.errors import WhatsAppDeviceNotFoundError, WhatsAppError
+from devices.whatsapp.phones import bare_jid
+from devices.whatsapp.types import DeviceInfo
 
 logger = logging.getLogger(__name__)
 
@@ -146,9 +148,21 @@ def device_status_refresh(*, device: Device) -> Device:
     with upstream_errors():
         try:
             info = upstream_client().device_get(device.slot_id)
-        except DeviceNotFound:
+        except WhatsAppDeviceNotFoundError:
             info = None
     return device_apply_upstream_info(device=device, info=info)
+
+
+def device_status_check(*, device: Device) -> Device:
+    """Refresh the device's state from the upstream, else keep the stored one; `stale` says
+    which. A read: whatever kept the upstream from answering, the caller still gets a state."""
+    try:
+        device_status_refresh(device=device)
+    except (UpstreamUnavailableError, UpstreamOutcomeUnknownError, UpstreamRejectedError):
+        device.stale = True
+    else:
+        device.stale = False
+    return device
 
 
 def device_ensure_slot(*, device: Device) -> Device:
@@ -163,7 +177,7 @@ def device_ensure_slot(*, device: Device) -> Device:
     with upstream_errors():
         try:
             webhook = client.device_webhook_get(device.slot_id)
-        except DeviceNotFound:
+        except WhatsAppDeviceNotFoundError:
             webhook = None
     if webhook is None:
         logger.info("upstream slot of device %s is missing; provisioning it again", device.pk)
@@ -231,7 +245,7 @@ def device_remove_upstream(*, device: Device) -> None:
     with upstream_errors():
         try:
             upstream_client().device_delete(device.slot_id)
-        except DeviceNotFound:
+        except WhatsAppDeviceNotFoundError:
             logger.info("upstream slot of device %s was already gone", device.pk)
 
 
@@ -274,8 +288,8 @@ def device_slot_to_listen_on(*, timeout: float) -> str | None:
     memory, a slot may be deleted upstream), and a socket on one of those is refused with
     DEVICE_NOT_FOUND at every attempt. So the upstream's own list decides: the oldest of our
     devices that it holds, else any slot it holds (every socket gets every event). When the
-    upstream cannot be asked, the connect will most likely fail too; the oldest stored slot
-    keeps the old behaviour for that attempt.
+    upstream cannot be asked, the connect will most likely fail too; the oldest stored slot is
+    the best guess for that attempt.
     """
     stored = (
         Device.objects.exclude(upstream_id=None)
@@ -284,7 +298,7 @@ def device_slot_to_listen_on(*, timeout: float) -> str | None:
     )
     try:
         listed = [info.id for info in upstream_client(timeout=timeout).device_list()]
-    except UpstreamError as exc:
+    except WhatsAppError as exc:
         # The stream logs the failed connect that follows; this only says why this slot.
         logger.debug("cannot list the upstream's slots (%s); trying the oldest stored", exc.code)
         return stored.first()

@@ -12,36 +12,16 @@ from django.db import transaction
 
 from accounts.models import User
 from core.access import role_at_least
-from core.exceptions import ApplicationError, ConflictError
+from devices.errors import (
+    AlreadyMemberError,
+    InvalidApiKeyError,
+    LastOwnerError,
+    MemberUserNotFoundError,
+)
 from devices.models import Device, DeviceMembership, Role
 from devices.services.api_keys import api_key_authenticate
 
 logger = logging.getLogger(__name__)
-
-
-class LastOwnerError(ConflictError):
-    code = "last_owner"
-    default_message = "A device must keep at least one owner."
-
-
-class AlreadyMemberError(ConflictError):
-    code = "already_member"
-    default_message = "This user is already a member of the device."
-
-
-class MemberUserNotFoundError(ApplicationError):
-    code = "user_not_found"
-    status_code = 400
-    default_message = "No user with this email has signed in yet."
-
-    def __init__(self) -> None:
-        super().__init__(errors={"email": [self.default_message]})
-
-
-class InvalidApiKeyError(ApplicationError):
-    code = "invalid_api_key"
-    status_code = 400
-    default_message = "The API key is not valid."
 
 
 def _lock_device(device_id) -> None:

@@ -1,25 +1,21 @@
 """Sending through a device: the one door other apps (and staff's test sends) use.
 
-Messaging's outbox and pacing come with the messaging issue; this is the single upstream call
-they will build on.
+Other apps never hold the client: sending here means a recipient is checked by the one phone
+rule and the upstream's failures reach them as the API's errors. One call is one attempt:
+an outbox, retries and pacing belong to the caller.
 """
 
 from __future__ import annotations
 
 import logging
 
-from core.exceptions import ApplicationError
+from devices.errors import InvalidRecipientError
 from devices.models import Device
 from devices.upstream import upstream_client, upstream_errors
-from devices.whatsapp.types import SendResult, jid_for_phone
+from devices.whatsapp.phones import jid_for_phone
+from devices.whatsapp.types import SendResult
 
 logger = logging.getLogger(__name__)
-
-
-class InvalidRecipientError(ApplicationError):
-    code = "invalid_recipient"
-    status_code = 400
-    default_message = "The recipient is not a phone number in international format or a JID."
 
 
 def recipient_jid(to: str) -> str:

@@ -8,23 +8,11 @@ from typing import Any
 
 from django.conf import settings
 
-from core.exceptions import ApplicationError
+from devices.errors import WebhookPayloadError, WebhookSignatureError
 from devices.models import Device, UpstreamEvent
 from devices.services.events import device_for_event, upstream_event_record
 from devices.services.processing import upstream_events_drain_kick
 from devices.whatsapp.signing import verify
-
-
-class WebhookSignatureError(ApplicationError):
-    code = "invalid_signature"
-    status_code = 401
-    default_message = "The webhook signature is missing or does not match."
-
-
-class WebhookPayloadError(ApplicationError):
-    code = "malformed_event"
-    status_code = 400
-    default_message = "The webhook body is not an upstream event."
 
 
 def _signer(envelope: Mapping[str, Any] | None) -> tuple[Device | None, str]:

@@ -3,7 +3,8 @@
 - :class:`WhatsAppClient`: REST calls (devices, login, sends, message actions, users).
 - :class:`WhatsAppEventStream`: the ``/ws`` socket as an endless, reconnecting event iterator.
 - :mod:`.errors`: one exception family, classified retryable / definite / outcome unknown.
-- :mod:`.types`: frozen dataclasses for payloads and socket frames, phone/JID helpers.
+- :mod:`.types`: frozen dataclasses for payloads and socket frames.
+- :mod:`.phones`: the one phone-number rule, and JID helpers.
 - :mod:`.signing`: webhook HMAC (``X-Hub-Signature-256``).
 
 Importing this package does not need Django settings; only ``from_settings()`` reads them.
@@ -11,16 +12,17 @@ Importing this package does not need Django settings; only ``from_settings()`` r
 
 from devices.whatsapp.client import WhatsAppClient
 from devices.whatsapp.errors import (
-    DeviceAlreadyExists,
-    DeviceAlreadyLoggedIn,
-    DeviceNotFound,
-    DeviceNotLoggedIn,
-    UpstreamAuthFailed,
-    UpstreamError,
-    UpstreamOutcomeUnknown,
-    UpstreamRejected,
-    UpstreamUnavailable,
+    WhatsAppAuthFailedError,
+    WhatsAppDeviceAlreadyExistsError,
+    WhatsAppDeviceAlreadyLoggedInError,
+    WhatsAppDeviceNotFoundError,
+    WhatsAppDeviceNotLoggedInError,
+    WhatsAppError,
+    WhatsAppOutcomeUnknownError,
+    WhatsAppRejectedError,
+    WhatsAppUnavailableError,
 )
+from devices.whatsapp.phones import bare_jid, jid_for_phone, normalise_phone
 from devices.whatsapp.stream import WhatsAppEventStream
 from devices.whatsapp.types import (
     AppInfo,
@@ -35,19 +37,12 @@ from devices.whatsapp.types import (
     StreamIdle,
     UserCheck,
     UserInfo,
-    bare_jid,
-    jid_for_phone,
-    normalise_phone,
     parse_ws_frame,
 )
 
 __all__ = [
     "AppInfo",
-    "DeviceAlreadyExists",
-    "DeviceAlreadyLoggedIn",
     "DeviceInfo",
-    "DeviceNotFound",
-    "DeviceNotLoggedIn",
     "DeviceStatus",
     "DeviceWebhook",
     "EnvelopeEvent",
@@ -56,15 +51,19 @@ __all__ = [
     "PairCode",
     "SendResult",
     "StreamIdle",
-    "UpstreamAuthFailed",
-    "UpstreamError",
-    "UpstreamOutcomeUnknown",
-    "UpstreamRejected",
-    "UpstreamUnavailable",
     "UserCheck",
     "UserInfo",
+    "WhatsAppAuthFailedError",
     "WhatsAppClient",
+    "WhatsAppDeviceAlreadyExistsError",
+    "WhatsAppDeviceAlreadyLoggedInError",
+    "WhatsAppDeviceNotFoundError",
+    "WhatsAppDeviceNotLoggedInError",
+    "WhatsAppError",
     "WhatsAppEventStream",
+    "WhatsAppOutcomeUnknownError",
+    "WhatsAppRejectedError",
+    "WhatsAppUnavailableError",
     "bare_jid",
     "jid_for_phone",
     "normalise_phone",

@@ -32,12 +32,13 @@ from urllib3.exceptions import (
 )
 
 from devices.whatsapp.errors import (
-    UpstreamError,
-    UpstreamOutcomeUnknown,
-    UpstreamRejected,
-    UpstreamUnavailable,
+    WhatsAppError,
+    WhatsAppOutcomeUnknownError,
+    WhatsAppRejectedError,
+    WhatsAppUnavailableError,
     error_from_response,
 )
+from devices.whatsapp.phones import jid_for_phone, normalise_phone
 from devices.whatsapp.sending import SendingMixin
 from devices.whatsapp.types import (
     AppInfo,
@@ -48,8 +49,6 @@ from devices.whatsapp.types import (
     PairCode,
     UserCheck,
     UserInfo,
-    jid_for_phone,
-    normalise_phone,
 )
 
 __all__ = ["WhatsAppClient"]
@@ -214,15 +213,16 @@ class WhatsAppClient(SendingMixin):
         )
 
     @staticmethod
-    def _transport_error(exc: requests.RequestException, *, idempotent: bool) -> UpstreamError:
+    def _transport_error(exc: requests.RequestException, *, idempotent: bool) -> WhatsAppError:
         if isinstance(exc, requests.exceptions.ConnectTimeout):
-            return UpstreamUnavailable("timed out connecting", code="connect_timeout")
+            return WhatsAppUnavailableError("timed out connecting", code="connect_timeout")
         read_timeout = isinstance(exc, requests.exceptions.ReadTimeout) or (
             isinstance(exc, requests.ConnectionError) and _read_timed_out(exc)
         )
         if not read_timeout and isinstance(exc, requests.ConnectionError) and _before_send(exc):
-            return UpstreamUnavailable(
-                f"could not connect: {type(exc).__name__}", code="connection_error"
+            return WhatsAppUnavailableError(
+                "could not connect: %(error)s" % {"error": type(exc).__name__},
+                code="connection_error",
             )
         if read_timeout or isinstance(
             exc, (requests.ConnectionError, requests.exceptions.ChunkedEncodingError)
@@ -235,10 +235,12 @@ class WhatsAppClient(SendingMixin):
             code = "read_timeout" if read_timeout else "connection_dropped"
             text = "no answer before the read timeout" if read_timeout else "connection dropped"
             if idempotent:
-                return UpstreamUnavailable(text, code=code)
-            return UpstreamOutcomeUnknown(text + " after the request was sent", code=code)
+                return WhatsAppUnavailableError(text, code=code)
+            return WhatsAppOutcomeUnknownError(text + " after the request was sent", code=code)
         # InvalidURL, MissingSchema, TooManyRedirects...: a configuration problem.
-        return UpstreamError(f"request failed: {type(exc).__name__}", code="request_error")
+        return WhatsAppError(
+            "request failed: %(error)s" % {"error": type(exc).__name__}, code="request_error"
+        )
 
     @staticmethod
     def _results(
@@ -281,11 +283,15 @@ class WhatsAppClient(SendingMixin):
             # Something other than GOWA answered 2xx (a proxy page), GOWA said "not success"
             # with a 2xx, or the success lacks what the call is for. Whether a POST took effect
             # cannot be known.
-            error_class = UpstreamUnavailable if idempotent else UpstreamOutcomeUnknown
+            error_class = WhatsAppUnavailableError if idempotent else WhatsAppOutcomeUnknownError
             code = envelope.get("code") if isinstance(envelope, dict) else None
             if not isinstance(code, str) or code in ("", "SUCCESS"):
                 code = "bad_response"
-            message = f"unexpected {status} answer to {method} {path}"
+            message = "unexpected %(status)s answer to %(method)s %(path)s" % {
+                "status": status,
+                "method": method,
+                "path": path,
+            }
             raise error_class(message, code=code, status=status)
         return results
 
@@ -395,12 +401,13 @@ class WhatsAppClient(SendingMixin):
         except requests.RequestException as exc:
             raise self._transport_error(exc, idempotent=True) from exc
         except (urllib3.exceptions.HTTPError, OSError) as exc:  # raised by raw.read()
-            raise UpstreamUnavailable(
-                f"QR download failed: {type(exc).__name__}", code="connection_dropped"
+            raise WhatsAppUnavailableError(
+                "QR download failed: %(error)s" % {"error": type(exc).__name__},
+                code="connection_dropped",
             ) from exc
         logger.debug("whatsapp GET qr -> %s in %.2fs", status, time.monotonic() - started)
         if status == 404:
-            raise UpstreamRejected(
+            raise WhatsAppRejectedError(
                 "QR image not found (expired?)", code="qr_not_found", status=status
             )
         if not 200 <= status < 300:
@@ -412,9 +419,11 @@ class WhatsAppClient(SendingMixin):
                 is_json=False,
             )
         if len(content) > _MAX_QR_BYTES:
-            raise UpstreamRejected("QR image too large", code="invalid_qr_image", status=status)
+            raise WhatsAppRejectedError(
+                "QR image too large", code="invalid_qr_image", status=status
+            )
         if not content.startswith(_PNG_MAGIC) or "png" not in content_type.lower():
-            raise UpstreamRejected(
+            raise WhatsAppRejectedError(
                 "QR link did not return a PNG", code="invalid_qr_image", status=status
             )
         return content

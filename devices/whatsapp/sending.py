@@ -16,7 +16,8 @@ from decimal import Decimal
 from typing import Any, Protocol
 from urllib.parse import quote
 
-from devices.whatsapp.types import SendResult, jid_for_phone, normalise_phone
+from devices.whatsapp.phones import jid_for_phone, normalise_phone
+from devices.whatsapp.types import SendResult
 
 __all__ = ["SendingMixin", "Upload"]
 
@@ -42,14 +43,14 @@ def _form_value(value: Any) -> str:
 def _coordinate(value: float | int | str | Decimal, *, limit: float, name: str) -> str:
     """GOWA binds latitude/longitude as JSON strings; a JSON number fails binding with a 500."""
     if isinstance(value, bool) or not isinstance(value, (float, int, str, Decimal)):
-        raise TypeError(f"{name} must be a number or a numeric string")
+        raise TypeError("%(name)s must be a number or a numeric string" % {"name": name})
     text = value.strip() if isinstance(value, str) else str(value)
     try:
         number = float(text)
     except ValueError as exc:
-        raise ValueError(f"{name} is not a number") from exc
+        raise ValueError("%(name)s is not a number" % {"name": name}) from exc
     if not -limit <= number <= limit:
-        raise ValueError(f"{name} out of range")
+        raise ValueError("%(name)s out of range" % {"name": name})
     return text
 
 

@@ -1,4 +1,4 @@
-"""Typed views of the upstream's payloads (CONTRACT.md §2-§7).
+"""Typed views of the upstream's payloads (CONTRACT.md §2-§6; phones and JIDs: `.phones`).
 
 Every ``from_payload`` accepts the upstream's ``results`` object (or ``None`` when GOWA omitted
 it) and tolerates missing or ``null`` fields: the upstream drops empty fields (Go
@@ -28,16 +28,9 @@ __all__ = [
     "UserCheck",
     "UserDevice",
     "UserInfo",
-    "bare_jid",
-    "jid_for_phone",
-    "normalise_phone",
     "parse_datetime",
     "parse_ws_frame",
 ]
-
-USER_SERVER = "s.whatsapp.net"
-_E164_MAX_DIGITS = 15
-_DEVICE_SUFFIX_RE = re.compile(r":\d+(?=@)")
 
 
 def _map(payload: Any) -> Mapping[str, Any]:
@@ -84,49 +77,6 @@ def parse_datetime(value: Any) -> datetime | None:
         return None
 
 
-# --- phones and JIDs (CONTRACT §7) -----------------------------------------------------------
-
-
-def normalise_phone(phone: str) -> str:
-    """Return the international digits of ``phone`` (country code first, no ``+``).
-
-    Spaces, dashes, brackets, dots and a leading ``+`` are dropped; a leading ``00``
-    (international call prefix) is dropped too. A number that still starts with ``0`` is a
-    national number the upstream rejects ("must be in international format"): ``ValueError``.
-    """
-    if not isinstance(phone, str):
-        raise TypeError("phone must be a string")
-    digits = re.sub(r"\D", "", phone)
-    if digits.startswith("00"):
-        digits = digits[2:]
-    if not digits:
-        raise ValueError("phone number has no digits")
-    if digits.startswith("0"):
-        raise ValueError("phone number must be in international format (country code first)")
-    if len(digits) > _E164_MAX_DIGITS:
-        raise ValueError("phone number has more than 15 digits")
-    return digits
-
-
-def jid_for_phone(phone: str) -> str:
-    """``"+55 11 91234-5678"`` -> ``"5511912345678@s.whatsapp.net"``.
-
-    A value that already contains ``@`` (a user, group, LID or newsletter JID) is returned
-    stripped of surrounding spaces, unchanged otherwise.
-    """
-    if isinstance(phone, str) and "@" in phone:
-        return phone.strip()
-    return f"{normalise_phone(phone)}@{USER_SERVER}"
-
-
-def bare_jid(jid: str) -> str:
-    """Strip the companion-device suffix.
-
-    ``"628…:12@s.whatsapp.net"`` -> ``"628…@s.whatsapp.net"``; other JIDs are unchanged.
-    """
-    return _DEVICE_SUFFIX_RE.sub("", jid.strip()) if jid else ""
-
-
 # --- REST results ----------------------------------------------------------------------------
 
 
@@ -142,7 +92,7 @@ class DeviceInfo:
     @classmethod
     def from_payload(cls, payload: Any) -> DeviceInfo:
         data = _map(payload)
-        # POST /devices echoes "id"; a few older answers only carry "device_id".
+        # POST /devices echoes "id"; some GOWA answers carry only "device_id".
         return cls(
             id=_str(data, "id") or _str(data, "device_id"),
             state=_str(data, "state"),

@@ -12,11 +12,10 @@ from core.access import ADMIN, OWNER, VIEWER, requirement_of
 from core.exceptions import ApplicationError
 from devices.access import (
     Actor,
-    DeviceNotFoundError,
-    RoleTooLowError,
     device_get_for_actor,
     devices_visible_to,
 )
+from devices.errors import DeviceNotFoundError, RoleTooLowError
 from devices.models import Role
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ import pytest
 
 from devices.models import Device, UpstreamEvent
 from devices.services.events import upstream_event_record, upstream_events_record_many
-from devices.tasks import upstream_event_ingest_task, upstream_events_ingest_task
+from devices.tasks import upstream_events_ingest_task
 
 pytestmark = pytest.mark.django_db
 
@@ -74,12 +74,6 @@ def test_unknown_devices_and_event_types_are_recorded_not_dropped():
     assert created is True
     assert event.device is None
     assert event.event == "label.edit"
-
-
-def test_ingest_task_records_through_the_service():
-    upstream_event_ingest_task.apply(kwargs={"source": "websocket", "envelope": MESSAGE})
-    upstream_event_ingest_task.apply(kwargs={"source": "websocket", "envelope": MESSAGE})
-    assert UpstreamEvent.objects.filter(source="websocket").count() == 1
 
 
 def _message(n: int, **envelope) -> dict:

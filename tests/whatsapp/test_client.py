@@ -18,15 +18,15 @@ import pytest
 
 from devices.whatsapp import (
     DeviceInfo,
-    DeviceNotFound,
-    DeviceNotLoggedIn,
-    UpstreamAuthFailed,
-    UpstreamError,
-    UpstreamOutcomeUnknown,
-    UpstreamRejected,
-    UpstreamUnavailable,
+    WhatsAppAuthFailedError,
     WhatsAppClient,
+    WhatsAppDeviceNotFoundError,
+    WhatsAppDeviceNotLoggedInError,
+    WhatsAppError,
     WhatsAppEventStream,
+    WhatsAppOutcomeUnknownError,
+    WhatsAppRejectedError,
+    WhatsAppUnavailableError,
 )
 
 from .support import Reply, closed_port
@@ -98,7 +98,7 @@ def test_basic_auth_and_device_header(scripted, client):
 
 def test_non_ascii_device_id_is_percent_encoded(scripted, client):
     scripted.success("GET", "/user/check", {"is_on_whatsapp": False})
-    client.user_check("lojá+1", "6281")
+    client.user_check("lojá+1", "628111")
     assert scripted.last.headers["X-Device-Id"] == "loj%C3%A1%2B1"
 
 
@@ -144,7 +144,7 @@ def test_send_text_body(scripted, client):
         "+55 11 91234-5678",
         "Hello",
         reply_message_id="R1",
-        mentions=["+55 11 5", "@everyone"],
+        mentions=["+55 11 5555", "@everyone"],
     )
     assert result.message_id == "3EB0AAA"
     assert scripted.last.headers["X-Device-Id"] == "t1"
@@ -152,7 +152,7 @@ def test_send_text_body(scripted, client):
         "phone": "5511912345678@s.whatsapp.net",
         "message": "Hello",
         "reply_message_id": "R1",
-        "mentions": ["55115", "@everyone"],
+        "mentions": ["55115555", "@everyone"],
     }
 
 
@@ -242,7 +242,7 @@ def test_multipart_booleans_are_form_strings(scripted, client):
 
 def test_connection_refused_is_unavailable():
     client = WhatsAppClient(f"http://127.0.0.1:{closed_port()}", "u", "p", connect_timeout=1)
-    with pytest.raises(UpstreamUnavailable) as info:
+    with pytest.raises(WhatsAppUnavailableError) as info:
         client.send_text("t1", "628111", "hi")
     assert info.value.code == "connection_error"
     assert info.value.status is None
@@ -251,7 +251,7 @@ def test_connection_refused_is_unavailable():
 
 def test_dns_failure_is_unavailable():
     client = WhatsAppClient("http://no-such-host.invalid", "u", "p", connect_timeout=1)
-    with pytest.raises(UpstreamUnavailable):
+    with pytest.raises(WhatsAppUnavailableError):
         client.device_list()
 
 
@@ -259,10 +259,10 @@ def test_plain_text_401_is_auth_failed(scripted, client):
     scripted.routes[("GET", "/devices")] = Reply(
         status=401, body="Unauthorized", headers={"WWW-Authenticate": 'Basic realm="Restricted"'}
     )
-    with pytest.raises(UpstreamAuthFailed) as info:
+    with pytest.raises(WhatsAppAuthFailedError) as info:
         client.device_list()
     assert info.value.code == "auth_failed"
-    assert isinstance(info.value, UpstreamRejected)
+    assert isinstance(info.value, WhatsAppRejectedError)
 
 
 def test_json_401_is_device_not_logged_in(scripted, client):
@@ -272,7 +272,7 @@ def test_json_401_is_device_not_logged_in(scripted, client):
         {"code": "AUTHENTICATION_ERROR", "message": "you are not logged in"},
         status=401,
     )
-    with pytest.raises(DeviceNotLoggedIn):
+    with pytest.raises(WhatsAppDeviceNotLoggedInError):
         client.send_text("t1", "628111", "hi")
 
 
@@ -283,13 +283,13 @@ def test_device_not_found_as_500_quirk(scripted, client):
         {"code": "INTERNAL_SERVER_ERROR", "message": "device ghost not found"},
         status=500,
     )
-    with pytest.raises(DeviceNotFound) as info:
+    with pytest.raises(WhatsAppDeviceNotFoundError) as info:
         client.device_status("ghost")
     assert info.value.status == 500
 
 
 def test_unknown_route_plain_404_is_rejected(client):
-    with pytest.raises(UpstreamRejected) as info:
+    with pytest.raises(WhatsAppRejectedError) as info:
         client.app_info()
     assert info.value.code == "http_404"
 
@@ -298,18 +298,18 @@ def test_non_json_2xx_is_bad_response(scripted, client):
     scripted.routes[("GET", "/devices")] = Reply(
         body="<html>portal</html>", content_type="text/html"
     )
-    with pytest.raises(UpstreamUnavailable) as info:
+    with pytest.raises(WhatsAppUnavailableError) as info:
         client.device_list()
     assert info.value.code == "bad_response"
     scripted.routes[("POST", "/send/message")] = Reply(body="<html>portal</html>")
-    with pytest.raises(UpstreamOutcomeUnknown):
+    with pytest.raises(WhatsAppOutcomeUnknownError):
         client.send_text("t1", "628111", "hi")
 
 
 def test_read_timeout_on_send_is_outcome_unknown(scripted, client):
     scripted.routes[("POST", "/send/message")] = Reply(hang=5)
     started = time.monotonic()
-    with pytest.raises(UpstreamOutcomeUnknown) as info:
+    with pytest.raises(WhatsAppOutcomeUnknownError) as info:
         client.send_text("t1", "628111", "hi")
     assert time.monotonic() - started < 3
     assert info.value.code == "read_timeout"
@@ -318,7 +318,7 @@ def test_read_timeout_on_send_is_outcome_unknown(scripted, client):
 
 def test_read_timeout_on_get_is_unavailable(scripted, client):
     scripted.routes[("GET", "/devices")] = Reply(hang=5)
-    with pytest.raises(UpstreamUnavailable) as info:
+    with pytest.raises(WhatsAppUnavailableError) as info:
         client.device_list()
     assert info.value.code == "read_timeout"
 
@@ -326,10 +326,10 @@ def test_read_timeout_on_get_is_unavailable(scripted, client):
 def test_dropped_connection_get_vs_post(scripted, client):
     scripted.routes[("GET", "/devices")] = Reply(drop=True)
     scripted.routes[("POST", "/send/message")] = Reply(drop=True)
-    with pytest.raises(UpstreamUnavailable) as info:
+    with pytest.raises(WhatsAppUnavailableError) as info:
         client.device_list()
     assert info.value.code == "connection_dropped"
-    with pytest.raises(UpstreamOutcomeUnknown) as info:
+    with pytest.raises(WhatsAppOutcomeUnknownError) as info:
         client.send_text("t1", "628111", "hi")
     assert info.value.code == "connection_dropped"
 
@@ -339,7 +339,7 @@ def test_logs_never_carry_credentials_or_bodies(scripted, client, caplog):
     scripted.success("POST", "/send/message", SENT)
     client.send_text("t1", "628999", "secret-body-text")
     scripted.routes[("POST", "/send/message")] = Reply(drop=True)
-    with pytest.raises(UpstreamError):
+    with pytest.raises(WhatsAppError):
         client.send_text("t1", "628999", "secret-body-text")
     logged = caplog.text
     assert "/send/message" in logged
@@ -373,10 +373,10 @@ def test_fetch_qr_png_rejects_non_png_and_missing(scripted, client):
     scripted.routes[("GET", "/statics/qrcode/x.png")] = Reply(
         body="<html>", content_type="text/html"
     )
-    with pytest.raises(UpstreamRejected) as info:
+    with pytest.raises(WhatsAppRejectedError) as info:
         client.fetch_qr_png("http://h/statics/qrcode/x.png")
     assert info.value.code == "invalid_qr_image"
-    with pytest.raises(UpstreamRejected) as info:
+    with pytest.raises(WhatsAppRejectedError) as info:
         client.fetch_qr_png("http://h/statics/qrcode/gone.png")
     assert info.value.code == "qr_not_found"
     with pytest.raises(ValueError):

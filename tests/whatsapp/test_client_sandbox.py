@@ -7,15 +7,15 @@ import time
 import pytest
 
 from devices.whatsapp import (
-    DeviceAlreadyExists,
-    DeviceAlreadyLoggedIn,
-    DeviceNotFound,
-    DeviceNotLoggedIn,
-    UpstreamAuthFailed,
-    UpstreamOutcomeUnknown,
-    UpstreamRejected,
-    UpstreamUnavailable,
+    WhatsAppAuthFailedError,
     WhatsAppClient,
+    WhatsAppDeviceAlreadyExistsError,
+    WhatsAppDeviceAlreadyLoggedInError,
+    WhatsAppDeviceNotFoundError,
+    WhatsAppDeviceNotLoggedInError,
+    WhatsAppOutcomeUnknownError,
+    WhatsAppRejectedError,
+    WhatsAppUnavailableError,
 )
 
 from .support import closed_port
@@ -41,7 +41,7 @@ def test_full_device_walk(sandbox, upstream):
     assert [d.id for d in upstream.device_list()] == ["tenant-1"]
 
     # A fresh slot has no WhatsApp client: sends say "not logged in" (500 INVALID_WA_CLI).
-    with pytest.raises(DeviceNotLoggedIn) as info:
+    with pytest.raises(WhatsAppDeviceNotLoggedInError) as info:
         upstream.send_text("tenant-1", "6282222222222", "too early")
     assert info.value.code == "INVALID_WA_CLI"
 
@@ -52,7 +52,7 @@ def test_full_device_walk(sandbox, upstream):
     assert png.startswith(PNG_MAGIC)
     assert upstream.device_status("tenant-1").is_logged_in is False
     # While the QR login is open: 401 AUTHENTICATION_ERROR, also "not logged in".
-    with pytest.raises(DeviceNotLoggedIn) as info:
+    with pytest.raises(WhatsAppDeviceNotLoggedInError) as info:
         upstream.send_text("tenant-1", "6282222222222", "still early")
     assert info.value.code == "AUTHENTICATION_ERROR"
 
@@ -73,7 +73,7 @@ def test_full_device_walk(sandbox, upstream):
     assert [d.id for d in upstream.device_list()] == ["tenant-1"]  # logout keeps the slot
     upstream.device_delete("tenant-1")
     assert upstream.device_list() == []
-    with pytest.raises(DeviceNotFound):
+    with pytest.raises(WhatsAppDeviceNotFoundError):
         upstream.device_get("tenant-1")
 
 
@@ -83,7 +83,7 @@ def test_pairing_code_login(sandbox, upstream):
     assert len(code.pair_code) == 9
     sandbox.scan("coded", phone="6281111111111")
     assert upstream.device_status("coded").is_logged_in is True
-    with pytest.raises(UpstreamRejected) as info:
+    with pytest.raises(WhatsAppRejectedError) as info:
         upstream.device_login_qr("coded")
     assert info.value.code == "ALREADY_LOGGED_IN"
 
@@ -110,21 +110,21 @@ def test_webhook_config_round_trip(upstream):
     )
     assert hook.webhook_url == "https://django/hook"
     assert upstream.device_webhook_get("hooked").webhook_events == ("message",)
-    with pytest.raises(DeviceNotFound) as info:
+    with pytest.raises(WhatsAppDeviceNotFoundError) as info:
         upstream.device_webhook_get("ghost")
     assert (info.value.status, info.value.code) == (404, "NOT_FOUND")
 
 
 def test_device_errors(upstream, paired):
-    with pytest.raises(DeviceAlreadyExists):
+    with pytest.raises(WhatsAppDeviceAlreadyExistsError):
         upstream.device_create(paired)
-    with pytest.raises(DeviceNotFound) as info:
+    with pytest.raises(WhatsAppDeviceNotFoundError) as info:
         upstream.device_status("ghost")  # GOWA's quirk: a 500 "device ghost not found"
     assert info.value.status == 500
-    with pytest.raises(DeviceNotFound) as info:
+    with pytest.raises(WhatsAppDeviceNotFoundError) as info:
         upstream.send_text("ghost", "6282222222222", "hi")
     assert info.value.code == "DEVICE_NOT_FOUND"
-    with pytest.raises(UpstreamRejected) as info:
+    with pytest.raises(WhatsAppRejectedError) as info:
         upstream.send_text(paired, "6282222222222", "")
     assert info.value.code == "VALIDATION_ERROR"
     assert info.value.retryable is False
@@ -135,21 +135,21 @@ def test_device_errors(upstream, paired):
 
 def test_connection_refused():
     client = WhatsAppClient(f"http://127.0.0.1:{closed_port()}", "admin", "admin")
-    with pytest.raises(UpstreamUnavailable) as info:
+    with pytest.raises(WhatsAppUnavailableError) as info:
         client.device_list()
     assert (info.value.code, info.value.retryable) == ("connection_error", True)
 
 
 def test_wrong_password_is_plain_text_401(sandbox):
     client = WhatsAppClient(sandbox.base_url, "admin", "wrong")
-    with pytest.raises(UpstreamAuthFailed) as info:
+    with pytest.raises(WhatsAppAuthFailedError) as info:
         client.device_list()
     assert (info.value.status, info.value.code) == (401, "auth_failed")
 
 
 def test_injected_500_is_retryable(sandbox, upstream, paired):
     sandbox.fault(method="POST", path="/send/message", status=500, message="boom", times=1)
-    with pytest.raises(UpstreamUnavailable) as info:
+    with pytest.raises(WhatsAppUnavailableError) as info:
         upstream.send_text(paired, "6282222222222", "hi")
     assert (info.value.status, info.value.code) == (500, "INTERNAL_SERVER_ERROR")
     # The fault was for one request only; the retry goes through.
@@ -159,34 +159,34 @@ def test_injected_500_is_retryable(sandbox, upstream, paired):
 def test_login_on_an_offline_paired_device_is_already_logged_in(sandbox, upstream, paired):
     # GOWA's SESSION_SAVED_ERROR: a session is stored, so a new login is refused, not "retry".
     sandbox.post(f"/devices/{paired}/disconnect")
-    with pytest.raises(DeviceAlreadyLoggedIn) as info:
+    with pytest.raises(WhatsAppDeviceAlreadyLoggedInError) as info:
         upstream.device_login_qr(paired)
     assert (info.value.status, info.value.code, info.value.retryable) == (
         500,
         "SESSION_SAVED_ERROR",
         False,
     )
-    with pytest.raises(DeviceAlreadyLoggedIn):
+    with pytest.raises(WhatsAppDeviceAlreadyLoggedInError):
         upstream.device_login_code(paired, "6281111111111")
 
 
 def test_injected_gateway_timeout_is_retryable(sandbox, upstream, paired):
     sandbox.fault(path="/send/message", status=504, code="GATEWAY_TIMEOUT", times=1)
-    with pytest.raises(UpstreamUnavailable) as info:
+    with pytest.raises(WhatsAppUnavailableError) as info:
         upstream.send_text(paired, "6282222222222", "hi")
     assert info.value.code == "GATEWAY_TIMEOUT"
 
 
 def test_injected_reachout_timelock(sandbox, upstream, paired):
     sandbox.fault(path="/send/*", status=429, code="WA_REACHOUT_TIMELOCK", times=1)
-    with pytest.raises(UpstreamUnavailable) as info:
+    with pytest.raises(WhatsAppUnavailableError) as info:
         upstream.send_text(paired, "6282222222222", "hi")
     assert (info.value.status, info.value.code) == (429, "WA_REACHOUT_TIMELOCK")
 
 
 def test_injected_plain_text_401(sandbox, upstream):
     sandbox.fault(path="/devices", status=401, plain_text=True, message="Unauthorized", times=1)
-    with pytest.raises(UpstreamAuthFailed):
+    with pytest.raises(WhatsAppAuthFailedError):
         upstream.device_list()
 
 
@@ -194,12 +194,12 @@ def test_timeout_after_accept_on_send_is_outcome_unknown(sandbox, paired):
     client = WhatsAppClient(sandbox.base_url, "admin", "admin", send_timeout=0.3, read_timeout=0.3)
     sandbox.fault(method="POST", path="/send/message", timeout_after_accept=True, times=1)
     started = time.monotonic()
-    with pytest.raises(UpstreamOutcomeUnknown) as info:
+    with pytest.raises(WhatsAppOutcomeUnknownError) as info:
         client.send_text(paired, "6282222222222", "maybe delivered")
     assert time.monotonic() - started < 2
     assert (info.value.code, info.value.retryable) == ("read_timeout", False)
     sandbox.fault(method="GET", path="/devices", timeout_after_accept=True, times=1)
-    with pytest.raises(UpstreamUnavailable) as info:
+    with pytest.raises(WhatsAppUnavailableError) as info:
         client.device_list()  # a GET has no side effect: plainly retryable
     assert info.value.code == "read_timeout"
 
@@ -211,11 +211,11 @@ def test_slow_upstream_within_timeout_succeeds(sandbox, upstream, paired):
 
 def test_dropped_connection(sandbox, upstream, paired):
     sandbox.fault(method="POST", path="/send/message", drop_connection=True, times=1)
-    with pytest.raises(UpstreamOutcomeUnknown) as info:
+    with pytest.raises(WhatsAppOutcomeUnknownError) as info:
         upstream.send_text(paired, "6282222222222", "hi")
     assert info.value.code == "connection_dropped"
     sandbox.fault(method="GET", path="/devices", drop_connection=True, times=1)
-    with pytest.raises(UpstreamUnavailable) as info:
+    with pytest.raises(WhatsAppUnavailableError) as info:
         upstream.device_list()
     assert info.value.code == "connection_dropped"
     assert [d.id for d in upstream.device_list()] == [paired]  # the client recovers

@@ -3,14 +3,14 @@
 import pytest
 
 from devices.whatsapp.errors import (
-    DeviceAlreadyExists,
-    DeviceAlreadyLoggedIn,
-    DeviceNotFound,
-    DeviceNotLoggedIn,
-    UpstreamAuthFailed,
-    UpstreamError,
-    UpstreamRejected,
-    UpstreamUnavailable,
+    WhatsAppAuthFailedError,
+    WhatsAppDeviceAlreadyExistsError,
+    WhatsAppDeviceAlreadyLoggedInError,
+    WhatsAppDeviceNotFoundError,
+    WhatsAppDeviceNotLoggedInError,
+    WhatsAppError,
+    WhatsAppRejectedError,
+    WhatsAppUnavailableError,
     error_from_response,
 )
 
@@ -18,14 +18,14 @@ from devices.whatsapp.errors import (
 @pytest.mark.parametrize(
     ("status", "code", "message", "path", "is_json", "cls", "expected_code"),
     [
-        (401, None, "Unauthorized", "/devices", False, UpstreamAuthFailed, "auth_failed"),
+        (401, None, "Unauthorized", "/devices", False, WhatsAppAuthFailedError, "auth_failed"),
         (
             401,
             "AUTHENTICATION_ERROR",
             "you are not logged in",
             "/send/message",
             True,
-            DeviceNotLoggedIn,
+            WhatsAppDeviceNotLoggedInError,
             "AUTHENTICATION_ERROR",
         ),
         (
@@ -34,7 +34,7 @@ from devices.whatsapp.errors import (
             "your WhatsApp CLI is invalid or empty",
             "/send/message",
             True,
-            DeviceNotLoggedIn,
+            WhatsAppDeviceNotLoggedInError,
             "INVALID_WA_CLI",
         ),
         (
@@ -43,7 +43,7 @@ from devices.whatsapp.errors import (
             "device not found",
             "/send/message",
             True,
-            DeviceNotFound,
+            WhatsAppDeviceNotFoundError,
             "DEVICE_NOT_FOUND",
         ),
         (
@@ -52,7 +52,7 @@ from devices.whatsapp.errors import (
             "device not found",
             "/devices/x/webhook",
             True,
-            DeviceNotFound,
+            WhatsAppDeviceNotFoundError,
             "NOT_FOUND",
         ),
         (
@@ -61,7 +61,7 @@ from devices.whatsapp.errors import (
             "message not found",
             "/message/x/read",
             True,
-            UpstreamRejected,
+            WhatsAppRejectedError,
             "NOT_FOUND",
         ),
         (
@@ -70,7 +70,7 @@ from devices.whatsapp.errors import (
             "device tenant-9 not found",
             "/devices/tenant-9",
             True,
-            DeviceNotFound,
+            WhatsAppDeviceNotFoundError,
             "INTERNAL_SERVER_ERROR",
         ),
         (
@@ -79,7 +79,7 @@ from devices.whatsapp.errors import (
             "device tenant-9 already exists",
             "/devices",
             True,
-            DeviceAlreadyExists,
+            WhatsAppDeviceAlreadyExistsError,
             "INTERNAL_SERVER_ERROR",
         ),
         (
@@ -88,7 +88,7 @@ from devices.whatsapp.errors import (
             "boom",
             "/send/message",
             True,
-            UpstreamUnavailable,
+            WhatsAppUnavailableError,
             "INTERNAL_SERVER_ERROR",
         ),
         (
@@ -97,7 +97,7 @@ from devices.whatsapp.errors import (
             "your session have been saved",
             "/devices/x/login",
             True,
-            DeviceAlreadyLoggedIn,
+            WhatsAppDeviceAlreadyLoggedInError,
             "SESSION_SAVED_ERROR",
         ),
         (
@@ -106,7 +106,7 @@ from devices.whatsapp.errors import (
             "timeout",
             "/send/message",
             True,
-            UpstreamUnavailable,
+            WhatsAppUnavailableError,
             "GATEWAY_TIMEOUT",
         ),
         (
@@ -115,7 +115,7 @@ from devices.whatsapp.errors import (
             "<html>Bad gateway</html>",
             "/send/message",
             False,
-            UpstreamUnavailable,
+            WhatsAppUnavailableError,
             "http_502",
         ),
         (
@@ -124,17 +124,17 @@ from devices.whatsapp.errors import (
             "reach-out timelock",
             "/send/message",
             True,
-            UpstreamUnavailable,
+            WhatsAppUnavailableError,
             "WA_REACHOUT_TIMELOCK",
         ),
-        (429, None, "slow down", "/send/message", False, UpstreamUnavailable, "rate_limited"),
+        (429, None, "slow down", "/send/message", False, WhatsAppUnavailableError, "rate_limited"),
         (
             408,
             "CONTEXT_ERROR",
             "context deadline",
             "/user/avatar",
             True,
-            UpstreamUnavailable,
+            WhatsAppUnavailableError,
             "CONTEXT_ERROR",
         ),
         (
@@ -143,7 +143,7 @@ from devices.whatsapp.errors import (
             "phone: cannot be blank.",
             "/send/message",
             True,
-            UpstreamRejected,
+            WhatsAppRejectedError,
             "VALIDATION_ERROR",
         ),
         (
@@ -152,7 +152,7 @@ from devices.whatsapp.errors import (
             "Phone 1 is not on whatsapp",
             "/send/message",
             True,
-            UpstreamRejected,
+            WhatsAppRejectedError,
             "INVALID_JID",
         ),
         (
@@ -161,10 +161,10 @@ from devices.whatsapp.errors import (
             "you are already logged in.",
             "/devices/x/login",
             True,
-            DeviceAlreadyLoggedIn,
+            WhatsAppDeviceAlreadyLoggedInError,
             "ALREADY_LOGGED_IN",
         ),
-        (404, None, "Cannot GET /nope", "/nope", False, UpstreamRejected, "http_404"),
+        (404, None, "Cannot GET /nope", "/nope", False, WhatsAppRejectedError, "http_404"),
     ],
 )
 def test_error_from_response(status, code, message, path, is_json, cls, expected_code):
@@ -174,19 +174,19 @@ def test_error_from_response(status, code, message, path, is_json, cls, expected
     assert type(error) is cls
     assert error.code == expected_code
     assert error.status == status
-    assert error.retryable is (cls is UpstreamUnavailable)
+    assert error.retryable is (cls is WhatsAppUnavailableError)
 
 
 def test_class_hierarchy():
-    assert issubclass(UpstreamAuthFailed, UpstreamRejected)
-    assert issubclass(DeviceNotLoggedIn, UpstreamRejected)
-    assert issubclass(DeviceNotFound, UpstreamRejected)
-    assert issubclass(DeviceAlreadyLoggedIn, UpstreamRejected)
-    assert issubclass(UpstreamRejected, UpstreamError)
+    assert issubclass(WhatsAppAuthFailedError, WhatsAppRejectedError)
+    assert issubclass(WhatsAppDeviceNotLoggedInError, WhatsAppRejectedError)
+    assert issubclass(WhatsAppDeviceNotFoundError, WhatsAppRejectedError)
+    assert issubclass(WhatsAppDeviceAlreadyLoggedInError, WhatsAppRejectedError)
+    assert issubclass(WhatsAppRejectedError, WhatsAppError)
 
 
 def test_long_plain_text_is_clipped_and_str_is_readable():
     error = error_from_response(status=503, code=None, message="x" * 5000, is_json=False)
     assert len(error.message) <= 300
     assert str(error).startswith("http_503 (HTTP 503): ")
-    assert "UpstreamUnavailable(code='http_503'" in repr(error)
+    assert "WhatsAppUnavailableError(code='http_503'" in repr(error)

@@ -1,4 +1,4 @@
-"""Payload parsing: tolerant of omitted fields, shaped like GOWA's answers (CONTRACT §2-§7)."""
+"""Payload parsing: tolerant of omitted fields, shaped like GOWA's answers (CONTRACT §2-§6)."""
 
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -16,9 +16,6 @@ from devices.whatsapp.types import (
     SendResult,
     UserCheck,
     UserInfo,
-    bare_jid,
-    jid_for_phone,
-    normalise_phone,
     parse_datetime,
     parse_ws_frame,
 )
@@ -124,38 +121,6 @@ def test_parse_datetime_tolerates_junk():
     assert parse_datetime("2026-01-22T10:30:00+05:30").tzinfo == timezone(
         timedelta(hours=5, minutes=30)
     )
-
-
-@pytest.mark.parametrize(
-    ("raw", "digits"),
-    [
-        ("+55 11 91234-5678", "5511912345678"),
-        ("(62) 812.3456.7890", "628123456789" + "0"),
-        ("0044 20 7946 0000", "442079460000"),
-        ("6281234567890", "6281234567890"),
-    ],
-)
-def test_normalise_phone(raw, digits):
-    assert normalise_phone(raw) == digits
-    assert jid_for_phone(raw) == digits + "@s.whatsapp.net"
-
-
-@pytest.mark.parametrize("raw", ["", "abc", "081234567", "+1234567890123456"])
-def test_normalise_phone_rejects_non_international(raw):
-    with pytest.raises(ValueError):
-        normalise_phone(raw)
-
-
-def test_jid_for_phone_passes_jids_through():
-    assert jid_for_phone(" 120363402106000000@g.us ") == "120363402106000000@g.us"
-    assert jid_for_phone("251556368777322@lid") == "251556368777322@lid"
-
-
-def test_bare_jid_strips_device_suffix_only():
-    assert bare_jid("6281111111111:12@s.whatsapp.net") == "6281111111111@s.whatsapp.net"
-    assert bare_jid("6281111111111@s.whatsapp.net") == "6281111111111@s.whatsapp.net"
-    assert bare_jid("120363402106000000@g.us") == "120363402106000000@g.us"
-    assert bare_jid("") == ""
 
 
 def test_parse_ws_frame_lifecycle():

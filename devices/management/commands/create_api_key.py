@@ -17,17 +17,21 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         device = Device.objects.filter(pk=as_uuid(options["device"])).first()
         if device is None:
-            raise CommandError("No device with id {}.".format(options["device"]))
+            raise CommandError("No device with id %(id)s." % {"id": options["device"]})
         try:
             api_key, raw_key = api_key_create(
                 device=device, name=options["name"], read_only=options["read_only"]
             )
         except ValidationError as exc:
             errors = exc.message_dict.items()
-            messages = "; ".join(f"{field}: {' '.join(texts)}" for field, texts in errors)
-            raise CommandError(f"Invalid key: {messages}") from exc
+            messages = "; ".join(
+                "%(field)s: %(texts)s" % {"field": field, "texts": " ".join(texts)}
+                for field, texts in errors
+            )
+            raise CommandError("Invalid key: %(messages)s" % {"messages": messages}) from exc
         kind = "read-only" if api_key.read_only else "full"
         self.stderr.write(
-            f"Created {kind} key {api_key.prefix} for device {device.pk}; it is shown only now:"
+            "Created %(kind)s key %(prefix)s for device %(device)s; it is shown only now:"
+            % {"kind": kind, "prefix": api_key.prefix, "device": device.pk}
         )
         self.stdout.write(raw_key)

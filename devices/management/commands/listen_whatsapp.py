@@ -57,14 +57,14 @@ class Command(BaseCommand):
             "--batch-size",
             type=int,
             default=DEFAULT_BATCH_SIZE,
-            help=f"message frames per ingest task at most (default {DEFAULT_BATCH_SIZE})",
+            help="message frames per ingest task at most (default %(default)s)",
         )
         parser.add_argument(
             "--batch-ms",
             type=float,
             default=DEFAULT_BATCH_WAIT * 1000,
             help="longest a message frame waits for its batch to fill, in milliseconds "
-            f"(default {DEFAULT_BATCH_WAIT * 1000:g}; 0 hands on every frame alone)",
+            "(default %(default)g; 0 hands on every frame alone)",
         )
 
     def handle(
@@ -87,7 +87,7 @@ class Command(BaseCommand):
         )
         batcher = EnvelopeBatcher(size=batch_size, max_wait=batch_ms / 1000)
         self._install_stop_handlers(stream)
-        self.stdout.write(f"listening to {stream.ws_url}")
+        self.stdout.write("listening to %(url)s" % {"url": stream.ws_url})
         started = time.monotonic()
         handled = 0
         try:
@@ -108,8 +108,14 @@ class Command(BaseCommand):
             except Exception:
                 logger.exception("could not hand on the last %d message frames", held)
         self.stdout.write(
-            f"stopped after {time.monotonic() - started:.1f}s: {handled} frames, "
-            f"{batcher.batches} message batches, {stream.connects} connects"
+            "stopped after %(seconds).1fs: %(frames)d frames, %(batches)d message batches, "
+            "%(connects)d connects"
+            % {
+                "seconds": time.monotonic() - started,
+                "frames": handled,
+                "batches": batcher.batches,
+                "connects": stream.connects,
+            }
         )
 
     def _install_stop_handlers(self, stream: WhatsAppEventStream) -> None:

@@ -17,9 +17,12 @@ class Command(BaseCommand):
     def handle(self, *args, device: str, to: str, text: str, **options) -> None:
         found = Device.objects.filter(pk=as_uuid(device)).first()
         if found is None:
-            raise CommandError(f"No device with id {device}.")
+            raise CommandError("No device with id %(id)s." % {"id": device})
         try:
             result = device_send_text(device=found, to=to, text=text)
         except ApplicationError as exc:
-            raise CommandError(f"{exc.code}: {exc.message}") from None
-        self.stdout.write(self.style.SUCCESS(f"sent: upstream message id {result.message_id}"))
+            message = "%(code)s: %(message)s" % {"code": exc.code, "message": exc.message}
+            raise CommandError(message) from None
+        self.stdout.write(
+            self.style.SUCCESS("sent: upstream message id %(id)s" % {"id": result.message_id})
+        )
