@@ -193,6 +193,11 @@ PERIODIC_TASKS: dict[str, dict] = {
         "task": "devices.tasks.upstream_events_drain_task",
         "every_seconds": 5,
     },
+    # Receipts that overtook their message, applied once it is stored (messaging.services).
+    "messaging: settle early receipts": {
+        "task": "messaging.tasks.early_receipts_settle_task",
+        "every_seconds": 60,
+    },
 }
 
 # REST FRAMEWORK
