@@ -41,6 +41,7 @@ urlpatterns = [
     path("", ApiRootApi.as_view(), name="root"),
     path("", include("accounts.api.urls")),
     path("", include("devices.api.urls")),
+    path("", include("messaging.api.urls")),
 ]
 
 

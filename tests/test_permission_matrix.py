@@ -26,6 +26,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from factories.accounts import UserFactory
 from factories.devices import DeviceFactory, DeviceMembershipFactory, api_key_for
+from factories.messaging import MessageFactory
 from identity_provider import api_client_fixture, bearer, identity_provider_fixture  # noqa: F401
 from rest_framework.views import APIView
 
@@ -71,6 +72,8 @@ POLICY = {
     ("devices/<device_id>/login/code", "POST"): "admin",
     ("devices/<device_id>/logout", "POST"): "admin",
     ("devices/<device_id>/reconnect", "POST"): "admin",
+    ("messages", "GET"): "authenticated",
+    ("messages/<message_id>", "GET"): "viewer",
 }
 # The access rules: "members, API keys, delete the device" are the owner's alone.
 OWNER_ONLY = re.compile(r"^devices/<device_id>/(members|api-keys)(/|$)")
@@ -133,6 +136,7 @@ class World:
         self.read_only_key, self.read_only_raw = api_key_for(self.device, read_only=True)
         self.full_key, self.full_raw = api_key_for(self.device)
         self.other_key, self.other_raw = api_key_for(self.other_device)
+        self.message = MessageFactory(device=self.device)
 
     def secrets(self) -> list[str]:
         """What a caller that may not see the target device must never be shown."""
@@ -175,7 +179,10 @@ PATH_PARAMS: dict[str, Callable[[World], Any]] = {
     "device_id": lambda w: w.device.pk,
     "member_id": lambda w: w.viewer_membership.pk,
     "key_id": lambda w: w.read_only_key.pk,
+    "message_id": lambda w: w.message.pk,
 }
+# Path parameters naming an object of the target device: the route is scoped to that device.
+OBJECT_PARAMS = ("message_id",)
 # (pattern, method) -> body; routes not listed get {} (URL names the device) or the target's
 # device_id (for routes that take the device from the body).
 BODIES: dict[tuple[str, str], Callable[[World], dict]] = {
@@ -206,6 +213,8 @@ SUCCEEDS = {
         "devices/<device_id>/status",
         "devices/<device_id>/login",
         "devices/<device_id>/login/code",
+        "messages",
+        "messages/<message_id>",
     )
 }
 # Allowed, but refused for the state of the world: the target's only owner cannot leave it.
@@ -232,7 +241,11 @@ def _expected(route: Route, caller: str) -> int | None:
     role, is_key = CALLERS[caller]
     if is_key and not requirement.api_keys:
         return 403
-    device_scoped = "<device_id>" in route.pattern or _body_names_device(route)
+    device_scoped = (
+        "<device_id>" in route.pattern
+        or any("<" + name + ">" in route.pattern for name in OBJECT_PARAMS)
+        or _body_names_device(route)
+    )
     if not device_scoped:
         return None
     if role is None:

@@ -1,0 +1,11 @@
+"""Routes of the messaging app under /api/v1 (`messaging:` namespace)."""
+
+from django.urls import path
+
+from messaging.api.views import MessageDetailApi, MessageListApi
+
+app_name = "messaging"
+urlpatterns = [
+    path("messages", MessageListApi.as_view(), name="message-list"),
+    path("messages/<uuid:message_id>", MessageDetailApi.as_view(), name="message-detail"),
+]
