@@ -274,3 +274,14 @@ def api_client_fixture() -> APIClient:
     tests that import this fail authentication on purpose."""
     address = ".".join(str(secrets.randbelow(250) + 1) for _ in range(3))
     return APIClient(REMOTE_ADDR="10." + address)
+
+
+@pytest.fixture(name="as_user")
+def as_user_fixture(api_client, identity_provider):
+    """A function: `as_user(user)` makes api_client send a valid token for `user`."""
+
+    def authenticate(user):
+        api_client.credentials(**bearer(identity_provider, user))
+        return api_client
+
+    return authenticate

@@ -2,6 +2,7 @@
 
 import pytest
 from factories.devices import DeviceFactory
+from identity_provider import api_client_fixture, as_user_fixture, identity_provider_fixture  # noqa: F401
 from message_events import ACCOUNT, SLOT
 
 from devices.services.events import upstream_event_record
@@ -25,17 +26,3 @@ def ingest():
         return rows
 
     return run
-
-
-from identity_provider import api_client_fixture, bearer, identity_provider_fixture  # noqa: E402, F401
-
-
-@pytest.fixture
-def as_user(api_client, identity_provider):
-    """A function: `as_user(user)` makes api_client send a valid token for `user`."""
-
-    def authenticate(user):
-        api_client.credentials(**bearer(identity_provider, user))
-        return api_client
-
-    return authenticate
