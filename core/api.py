@@ -183,6 +183,7 @@ ERROR_DESCRIPTIONS = {
     404: "no such object, or one the caller cannot see",
     409: "state conflict (e.g. `last_owner`, `device_already_logged_in`)",
     413: "`payload_too_large`",
+    422: "`idempotency_key_reused`: the Idempotency-Key came with another request before",
     429: "throttled",
     502: "`upstream_rejected`: the WhatsApp server refused the request",
     503: "`upstream_unavailable`: the WhatsApp server cannot be reached",

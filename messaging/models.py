@@ -103,6 +103,15 @@ class Message(TimeStampedModel):
         max_length=100, blank=True, help_text="The agent run or schedule run that sent it."
     )
     idempotency_key = models.CharField(max_length=200, blank=True)
+    request_fingerprint = models.CharField(
+        max_length=64, blank=True, help_text="What the request that queued it said (a hash)."
+    )
+    next_attempt_at = models.DateTimeField(
+        null=True, blank=True, help_text="A queued message is not sent before this time."
+    )
+    claimed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a worker took it to send (the sweeper's lease)."
+    )
     is_ignored = models.BooleanField(default=False)
     ignore_rule = models.ForeignKey(
         "contacts.IgnoreRule",
@@ -142,6 +151,12 @@ class Message(TimeStampedModel):
             ),
             models.Index(fields=["contact", "-timestamp", "-id"], name="messaging_msg_contact"),
             models.Index(fields=["-timestamp", "-id"], name="messaging_msg_timeline"),
+            # The outbox sweeper: the few rows in flight, never the whole table.
+            models.Index(
+                fields=["status", "next_attempt_at"],
+                condition=Q(status__in=["queued", "sending"]),
+                name="messaging_msg_outbox",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -154,6 +169,28 @@ class Message(TimeStampedModel):
     @property
     def is_group(self) -> bool:
         return self.chat_jid.endswith("@g.us")
+
+
+class SendPolicy(models.Model):
+    """How fast one device may send: a token bucket of `burst` sends, refilled at
+    `per_minute`, a waiting send put off by up to `jitter_seconds` more. A blank field (or no
+    row) takes the settings' default (`SEND_RATE_PER_MINUTE`, `SEND_BURST`,
+    `SEND_JITTER_SECONDS`)."""
+
+    device = models.OneToOneField(
+        "devices.Device", on_delete=models.CASCADE, related_name="send_policy"
+    )
+    per_minute = models.FloatField(
+        null=True, blank=True, help_text="Sends per minute; 0 for no pacing."
+    )
+    burst = models.PositiveSmallIntegerField(null=True, blank=True)
+    jitter_seconds = models.FloatField(null=True, blank=True)
+    # The embedded bucket (no Redis): its state, under this row's lock.
+    tokens = models.FloatField(default=0)
+    refilled_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return "%s: %g/min" % (self.device, self.per_minute)
 
 
 class EarlyReceipt(models.Model):

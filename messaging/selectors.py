@@ -7,11 +7,18 @@ from datetime import datetime
 
 from django.db.models import QuerySet
 
-from devices.access import Actor, device_get_for_actor, devices_visible_to
-from messaging.errors import MessageNotFoundError
+from contacts.models import Contact
+from devices.access import VIEWER, Actor, device_get_for_actor, devices_visible_to
+from devices.models import Device
+from messaging.errors import ContactNotFoundError, MessageNotFoundError
 from messaging.models import Message
 
-__all__ = ["message_get_for_actor", "messages_for_actor"]
+__all__ = [
+    "contact_of_device",
+    "message_get_for_actor",
+    "message_of_device",
+    "messages_for_actor",
+]
 
 
 def messages_for_actor(
@@ -57,11 +64,38 @@ def messages_for_actor(
     return messages.order_by("-timestamp", "-id")
 
 
-def message_get_for_actor(*, actor: Actor, message_id: uuid.UUID) -> Message:
-    """One message, ignored or not, if the caller sees its device; else 404."""
-    message = Message.objects.filter(
-        pk=message_id, device__in=devices_visible_to(actor=actor).values("pk")
-    ).first()
+def message_get_for_actor(
+    *, actor: Actor, message_id: uuid.UUID, min_role: str = VIEWER
+) -> Message:
+    """One message, ignored or not, if the caller sees its device (404 otherwise) with at
+    least `min_role` (403 otherwise)."""
+    visible = devices_visible_to(actor=actor)
+    message = (
+        Message.objects.filter(pk=message_id, device__in=visible.values("pk"))
+        .select_related("device")
+        .first()
+    )
+    if message is None:
+        raise MessageNotFoundError
+    device_get_for_actor(actor=actor, device_id=message.device_id, min_role=min_role)
+    return message
+
+
+def contact_of_device(*, device: Device, contact_id: uuid.UUID | None) -> Contact | None:
+    """The device's contact with this id (None for no id); 404 for another's."""
+    if contact_id is None:
+        return None
+    contact = Contact.objects.filter(device=device, pk=contact_id).first()
+    if contact is None:
+        raise ContactNotFoundError
+    return contact
+
+
+def message_of_device(*, device: Device, message_id: uuid.UUID | None) -> Message | None:
+    """The device's message with this id (None for no id); 404 for another's."""
+    if message_id is None:
+        return None
+    message = Message.objects.filter(device=device, pk=message_id).first()
     if message is None:
         raise MessageNotFoundError
     return message

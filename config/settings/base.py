@@ -194,6 +194,11 @@ PERIODIC_TASKS: dict[str, dict] = {
         "every_seconds": 5,
     },
     # Receipts that overtook their message, applied once it is stored (messaging.services).
+    # Sends a crash left queued or claimed: re-enqueued, or `unknown` past their lease.
+    "messaging: sweep the outbox": {
+        "task": "messaging.tasks.outbox_sweep_task",
+        "every_seconds": 30,
+    },
     "messaging: settle early receipts": {
         "task": "messaging.tasks.early_receipts_settle_task",
         "every_seconds": 60,
@@ -284,6 +289,24 @@ WHATSAPP_READ_TIMEOUT = env.float("WHATSAPP_READ_TIMEOUT", default=15.0)
 WHATSAPP_SEND_TIMEOUT = env.float("WHATSAPP_SEND_TIMEOUT", default=50.0)
 # Devices one user may own (staff are exempt): each is a slot on the shared upstream.
 DEVICES_PER_USER_MAX = env.int("DEVICES_PER_USER_MAX", default=10)
+
+# SENDING (messaging/services/sending.py, pacing.py)
+# GOWA does not pace sends and bursts get numbers banned (CONTRACT §8): by default a device
+# sends 6 a minute after a burst of 3, each waiting send put off by up to 3 s more; a
+# device's SendPolicy (admin) overrides these. 0 turns pacing off.
+SEND_RATE_PER_MINUTE = env.float("SEND_RATE_PER_MINUTE", default=6.0)
+SEND_BURST = env.int("SEND_BURST", default=3)
+SEND_JITTER_SECONDS = env.float("SEND_JITTER_SECONDS", default=3.0)
+# Attempts for connection errors, 5xx and 429 (backoff 5 s, 10 s, 20 s… capped at 5 min).
+SEND_MAX_ATTEMPTS = env.int("SEND_MAX_ATTEMPTS", default=5)
+SEND_RETRY_BASE_SECONDS = 5.0
+SEND_RETRY_MAX_SECONDS = 300.0
+# A message a worker claimed and never finished (it died) is swept after this long: longer
+# than any send may take.
+SEND_LEASE_SECONDS = WHATSAPP_SEND_TIMEOUT + WHATSAPP_CONNECT_TIMEOUT + 30
+# `media_url` pointing at a private or loopback address (SSRF through the upstream): refused
+# unless this is on; on by default only in DEBUG.
+MEDIA_URL_ALLOW_PRIVATE = env.bool("MEDIA_URL_ALLOW_PRIVATE", default=DEBUG)
 
 # IDENTITY PROVIDER (Logto, OIDC)
 # https://docs.logto.io/authorization/validate-access-tokens
