@@ -31,7 +31,7 @@ from rest_framework.views import APIView
 
 from core.access import requirement_for, role_at_least
 from devices.access import DeviceAccessPermission
-from devices.models import Role
+from devices.models import DeviceInvitation, Role
 
 pytestmark = pytest.mark.django_db
 
@@ -63,6 +63,8 @@ POLICY = {
     ("devices/<device_id>/members", "POST"): "owner",
     ("devices/<device_id>/members/<member_id>", "PATCH"): "owner",
     ("devices/<device_id>/members/<member_id>", "DELETE"): "owner",
+    ("devices/<device_id>/invitations", "GET"): "owner",
+    ("devices/<device_id>/invitations/<invitation_id>", "DELETE"): "owner",
     ("devices/<device_id>/api-keys", "GET"): "owner",
     ("devices/<device_id>/api-keys", "POST"): "owner",
     ("devices/<device_id>/api-keys/<key_id>", "DELETE"): "owner",
@@ -72,8 +74,9 @@ POLICY = {
     ("devices/<device_id>/logout", "POST"): "admin",
     ("devices/<device_id>/reconnect", "POST"): "admin",
 }
-# The access rules: "members, API keys, delete the device" are the owner's alone.
-OWNER_ONLY = re.compile(r"^devices/<device_id>/(members|api-keys)(/|$)")
+# The access rules: "members, API keys, delete the device" are the owner's alone (pending
+# invitations are members to be).
+OWNER_ONLY = re.compile(r"^devices/<device_id>/(members|invitations|api-keys)(/|$)")
 METHODS = ("get", "post", "put", "patch", "delete")
 
 
@@ -130,6 +133,9 @@ class World:
         other = DeviceMembershipFactory(role=Role.OWNER, device__name="Other device 51be02")
         self.non_member, self.other_device = other.user, other.device
         self.outsider = UserFactory()  # a user to add as a member
+        self.invitation = DeviceInvitation.objects.create(
+            device=self.device, email="pending-7f3a9c@example.com", invited_by=self.owner
+        )
         self.read_only_key, self.read_only_raw = api_key_for(self.device, read_only=True)
         self.full_key, self.full_raw = api_key_for(self.device)
         self.other_key, self.other_raw = api_key_for(self.other_device)
@@ -142,6 +148,8 @@ class World:
             self.read_only_key.prefix,
             self.full_key.prefix,
             str(self.viewer_membership.pk),
+            str(self.invitation.pk),
+            self.invitation.email,
         ]
 
 
@@ -175,6 +183,7 @@ PATH_PARAMS: dict[str, Callable[[World], Any]] = {
     "device_id": lambda w: w.device.pk,
     "member_id": lambda w: w.viewer_membership.pk,
     "key_id": lambda w: w.read_only_key.pk,
+    "invitation_id": lambda w: w.invitation.pk,
 }
 # (pattern, method) -> body; routes not listed get {} (URL names the device) or the target's
 # device_id (for routes that take the device from the body).
@@ -200,6 +209,8 @@ SUCCEEDS = {
         "devices/<device_id>",
         "devices/<device_id>/members",
         "devices/<device_id>/members/<member_id>",
+        "devices/<device_id>/invitations",
+        "devices/<device_id>/invitations/<invitation_id>",
         "devices/<device_id>/api-keys",
         "devices/<device_id>/api-keys/<key_id>",
         # Upstream-backed, answered by the sandbox.
