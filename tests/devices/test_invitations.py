@@ -181,6 +181,17 @@ def test_adding_unknown_emails_is_throttled_too(api_client, owner, settings):
     assert DeviceInvitation.objects.count() == 2
 
 
+def test_staff_see_and_withdraw_invitations_in_the_admin(admin_client, owner):
+    invitation = member_add(device=owner.device, email="pending@example.com", role=Role.ADMIN)
+    changelist = admin_client.get("/admin/devices/deviceinvitation/?q=pending")
+    assert changelist.status_code == 200
+    assert b"pending@example.com" in changelist.content
+    page = f"/admin/devices/deviceinvitation/{invitation.pk}/"
+    assert admin_client.get(page + "change/").status_code == 200
+    assert admin_client.post(page + "delete/", {"post": "yes"}).status_code == 302
+    assert not DeviceInvitation.objects.exists()
+
+
 def _a_session_waits_on_a_lock() -> bool:
     with connection.cursor() as cursor:
         cursor.execute(
