@@ -15,6 +15,7 @@ from django.db.models.functions import Lower
 
 from accounts.claims import column_length
 from accounts.models import User
+from accounts.signals import user_email_verified
 from core.jsonsafe import storable_text
 
 logger = logging.getLogger(__name__)
@@ -158,16 +159,29 @@ def user_get_or_create_from_claims(*, claims: dict[str, Any]) -> User:
     Email, name and picture come from the claims, and later tokens keep them current. An email
     that already belongs to another user is not copied: accounts are matched by subject only,
     never by email, so a token cannot take over an account by claiming its address. A
-    deactivated user is returned as stored (the caller refuses them), never updated.
+    deactivated user is returned as stored (the caller refuses them), never updated. A new or
+    changed verified email is announced (`accounts.signals`) in the transaction that stores it.
     `claims["sub"]` must pass `accounts.claims.subject_is_valid` (as verified tokens do).
     """
     subject = claims["sub"]
     profile = _profile_from(claims)
     user = User.objects.filter(oidc_subject=subject).first()
     if user is None:
-        user, created = _user_create(subject, profile)
-        if created:
-            return user
+        with transaction.atomic():
+            user, created = _user_create(subject, profile)
+            if created:
+                _email_verified_announce(user, email_before="")
+                return user
     if user.is_active:
-        _user_update(user, profile)
+        with transaction.atomic():
+            email_before = user.email
+            _user_update(user, profile)
+            _email_verified_announce(user, email_before=email_before)
     return user
+
+
+def _email_verified_announce(user: User, *, email_before: str) -> None:
+    """Send `user_email_verified` when the user now has an email they did not have (emails are
+    only ever taken from verified claims here)."""
+    if user.email and user.email != email_before:
+        user_email_verified.send(sender=User, user=user)

@@ -34,6 +34,10 @@ class MemberNotFoundError(NotFoundError):
     pass
 
 
+class InvitationNotFoundError(NotFoundError):
+    pass
+
+
 class ApiKeyNotFoundError(NotFoundError):
     pass
 
@@ -46,15 +50,6 @@ class LastOwnerError(ConflictError):
 class AlreadyMemberError(ConflictError):
     code = "already_member"
     default_message = "This user is already a member of the device."
-
-
-class MemberUserNotFoundError(ApplicationError):
-    code = "user_not_found"
-    status_code = 400
-    default_message = "No user with this email has signed in yet."
-
-    def __init__(self) -> None:
-        super().__init__(errors={"email": [self.default_message]})
 
 
 class InvalidApiKeyError(ApplicationError):

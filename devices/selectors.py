@@ -9,8 +9,8 @@ from datetime import datetime
 from django.db.models import QuerySet
 
 from accounts.models import User
-from devices.errors import ApiKeyNotFoundError, MemberNotFoundError
-from devices.models import Device, DeviceApiKey, DeviceMembership, UpstreamEvent
+from devices.errors import ApiKeyNotFoundError, InvitationNotFoundError, MemberNotFoundError
+from devices.models import Device, DeviceApiKey, DeviceInvitation, DeviceMembership, UpstreamEvent
 
 
 def member_list(*, device: Device) -> QuerySet[DeviceMembership]:
@@ -30,6 +30,17 @@ def member_get_for_user(*, device: Device, user: User) -> DeviceMembership:
     if membership is None:
         raise MemberNotFoundError
     return membership
+
+
+def invitation_list(*, device: Device) -> QuerySet[DeviceInvitation]:
+    return DeviceInvitation.objects.filter(device=device)
+
+
+def invitation_get(*, device: Device, invitation_id: uuid.UUID) -> DeviceInvitation:
+    invitation = invitation_list(device=device).filter(pk=invitation_id).first()
+    if invitation is None:
+        raise InvitationNotFoundError
+    return invitation
 
 
 def api_key_list(*, device: Device) -> QuerySet[DeviceApiKey]:

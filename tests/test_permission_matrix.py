@@ -32,7 +32,7 @@ from rest_framework.views import APIView
 
 from core.access import requirement_for, role_at_least
 from devices.access import DeviceAccessPermission
-from devices.models import Role
+from devices.models import DeviceInvitation, Role
 
 pytestmark = pytest.mark.django_db
 
@@ -64,6 +64,8 @@ POLICY = {
     ("devices/<device_id>/members", "POST"): "owner",
     ("devices/<device_id>/members/<member_id>", "PATCH"): "owner",
     ("devices/<device_id>/members/<member_id>", "DELETE"): "owner",
+    ("devices/<device_id>/invitations", "GET"): "owner",
+    ("devices/<device_id>/invitations/<invitation_id>", "DELETE"): "owner",
     ("devices/<device_id>/api-keys", "GET"): "owner",
     ("devices/<device_id>/api-keys", "POST"): "owner",
     ("devices/<device_id>/api-keys/<key_id>", "DELETE"): "owner",
@@ -78,8 +80,9 @@ POLICY = {
     ("messages/<message_id>/retry", "POST"): "admin",
     ("messages/<message_id>/cancel", "POST"): "admin",
 }
-# The access rules: "members, API keys, delete the device" are the owner's alone.
-OWNER_ONLY = re.compile(r"^devices/<device_id>/(members|api-keys)(/|$)")
+# The access rules: "members, API keys, delete the device" are the owner's alone (pending
+# invitations are members to be).
+OWNER_ONLY = re.compile(r"^devices/<device_id>/(members|invitations|api-keys)(/|$)")
 METHODS = ("get", "post", "put", "patch", "delete")
 
 
@@ -136,6 +139,9 @@ class World:
         other = DeviceMembershipFactory(role=Role.OWNER, device__name="Other device 51be02")
         self.non_member, self.other_device = other.user, other.device
         self.outsider = UserFactory()  # a user to add as a member
+        self.invitation = DeviceInvitation.objects.create(
+            device=self.device, email="pending-7f3a9c@example.com", invited_by=self.owner
+        )
         self.read_only_key, self.read_only_raw = api_key_for(self.device, read_only=True)
         self.full_key, self.full_raw = api_key_for(self.device)
         self.other_key, self.other_raw = api_key_for(self.other_device)
@@ -149,6 +155,8 @@ class World:
             self.read_only_key.prefix,
             self.full_key.prefix,
             str(self.viewer_membership.pk),
+            str(self.invitation.pk),
+            self.invitation.email,
         ]
 
 
@@ -183,6 +191,7 @@ PATH_PARAMS: dict[str, Callable[[World], Any]] = {
     "member_id": lambda w: w.viewer_membership.pk,
     "key_id": lambda w: w.read_only_key.pk,
     "message_id": lambda w: w.message.pk,
+    "invitation_id": lambda w: w.invitation.pk,
 }
 # Path parameters naming an object of the target device: the route is scoped to that device.
 OBJECT_PARAMS = ("message_id",)
@@ -214,6 +223,8 @@ SUCCEEDS = {
         "devices/<device_id>",
         "devices/<device_id>/members",
         "devices/<device_id>/members/<member_id>",
+        "devices/<device_id>/invitations",
+        "devices/<device_id>/invitations/<invitation_id>",
         "devices/<device_id>/api-keys",
         "devices/<device_id>/api-keys/<key_id>",
         # Upstream-backed, answered by the sandbox.

@@ -1,4 +1,5 @@
-"""Admin for who may use a device: memberships and API keys (a new key is shown once).
+"""Admin for who may use a device: memberships, pending invitations and API keys (a new key
+is shown once).
 
 Every write is the API's service, so staff keep to the API's rules and locks: a device that
 has an owner keeps at least one, checked under the device's lock. The forms check it first
@@ -13,10 +14,11 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from devices.admin.base import ServiceRefusalsMixin, stored
-from devices.models import DeviceApiKey, DeviceMembership, Role
+from devices.models import DeviceApiKey, DeviceInvitation, DeviceMembership, Role
 from devices.services.api_keys import api_key_revoke, api_key_store, api_key_update
 from devices.services.members import (
     LastOwnerError,
+    invitation_delete,
     member_is_last_owner,
     member_remove,
     member_store,
@@ -33,8 +35,7 @@ class DeviceMembershipInlineFormSet(forms.BaseInlineFormSet):
             form.instance.pk and form.initial.get("role") == Role.OWNER for form in self.forms
         )
         kept_owner = any(
-            form.cleaned_data.get("role") == Role.OWNER
-            and not form.cleaned_data.get("DELETE")
+            form.cleaned_data.get("role") == Role.OWNER and not form.cleaned_data.get("DELETE")
             for form in self.forms
             if hasattr(form, "cleaned_data")
         )
@@ -149,6 +150,31 @@ class DeviceMembershipAdmin(ServiceRefusalsMixin, admin.ModelAdmin):
                 )
 
 
+@admin.register(DeviceInvitation)
+class DeviceInvitationAdmin(admin.ModelAdmin):
+    """Read-only: an invitation is made by an owner and accepted by a first sign-in; staff may
+    only withdraw one."""
+
+    list_display = ["email", "device", "role", "invited_by", "created_at"]
+    list_filter = ["role"]
+    search_fields = ["email", "device__name", "invited_by__email"]
+    list_select_related = ["device", "invited_by"]
+    fields = readonly_fields = ["email", "device", "role", "invited_by", "created_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def delete_model(self, request, obj) -> None:
+        invitation_delete(invitation=obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for invitation in queryset:
+            invitation_delete(invitation=invitation)
+
+
 @admin.register(DeviceApiKey)
 class DeviceApiKeyAdmin(ServiceRefusalsMixin, admin.ModelAdmin):
     list_display = [
@@ -213,5 +239,3 @@ class DeviceApiKeyAdmin(ServiceRefusalsMixin, admin.ModelAdmin):
             api_key_revoke(api_key=api_key)
             count += 1
         self.message_user(request, f"{count} API keys revoked.")
-
-

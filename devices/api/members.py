@@ -1,5 +1,10 @@
-"""Members of a device (`/devices/{id}/members`, owners only) and the caller's own devices
-(`/users/me/devices`: list, link by API key, leave)."""
+"""Members of a device (`/devices/{id}/members`, owners only), its pending invitations
+(`/devices/{id}/invitations`, owners only) and the caller's own devices (`/users/me/devices`:
+list, link by API key, leave).
+
+Adding a member answers 202 with the same body whether or not the email has an account, so an
+owner cannot probe which addresses use the platform; the owner sees the outcome in the member
+and invitation lists of their own device."""
 
 from __future__ import annotations
 
@@ -19,15 +24,24 @@ from devices.access import (
     devices_visible_to,
 )
 from devices.api.serializers import (
+    DeviceInvitationOutputSerializer,
+    DeviceMemberAddedOutputSerializer,
     DeviceMemberCreateInputSerializer,
     DeviceMemberOutputSerializer,
     DeviceMemberUpdateInputSerializer,
     DeviceOutputSerializer,
     UserDeviceLinkInputSerializer,
 )
-from devices.selectors import member_get, member_get_for_user, member_list
+from devices.selectors import (
+    invitation_get,
+    invitation_list,
+    member_get,
+    member_get_for_user,
+    member_list,
+)
 from devices.services.members import (
     device_link_with_api_key,
+    invitation_delete,
     member_add,
     member_remove,
     member_update_role,
@@ -49,16 +63,56 @@ class DeviceMemberListCreateApi(PaginatedListMixin, APIView):
 
     @extend_schema(
         operation_id="devices_members_create",
-        summary="Add a member by email (owner); the user must have signed in once",
+        summary=(
+            "Add a member by email (owner): a user who has signed in gets the role now, any "
+            "other address a pending invitation (re-adding it changes its role); both answer "
+            "202 alike. 409 `already_member` for a current member"
+        ),
         request=DeviceMemberCreateInputSerializer,
-        responses={201: DeviceMemberOutputSerializer, **error_responses(400, 403, 404, 409)},
+        responses={202: DeviceMemberAddedOutputSerializer, **error_responses(400, 403, 404, 409)},
     )
     def post(self, request: Request, device_id) -> Response:
         data = validated(DeviceMemberCreateInputSerializer, request.data)
-        membership = member_add(device=device_from_request(request), **data)
-        return Response(
-            DeviceMemberOutputSerializer(membership).data, status=status.HTTP_201_CREATED
+        member_add(
+            device=device_from_request(request),
+            invited_by=Actor.from_request(request).user,
+            **data,
         )
+        body = {**data, "status": "invited"}
+        return Response(
+            DeviceMemberAddedOutputSerializer(body).data, status=status.HTTP_202_ACCEPTED
+        )
+
+
+class DeviceInvitationListApi(PaginatedListMixin, APIView):
+    required_role = {"GET": OWNER}
+
+    @extend_schema(
+        operation_id="devices_invitations_list",
+        summary="Pending invitations of a device (owner): emails not yet signed in",
+        responses={
+            200: DeviceInvitationOutputSerializer(many=True),
+            **error_responses(400, 403, 404),
+        },
+    )
+    def get(self, request: Request, device_id) -> Response:
+        invitations = invitation_list(device=device_from_request(request))
+        return paginated_response(request, self, invitations, DeviceInvitationOutputSerializer)
+
+
+class DeviceInvitationDetailApi(APIView):
+    required_role = {"DELETE": OWNER}
+    throttle_scope = "member_write"
+
+    @extend_schema(
+        operation_id="devices_invitations_destroy",
+        summary="Withdraw a pending invitation (owner)",
+        responses={204: None, **error_responses(403, 404)},
+    )
+    def delete(self, request: Request, device_id, invitation_id) -> Response:
+        device = device_from_request(request)
+        invitation_delete(invitation=invitation_get(device=device, invitation_id=invitation_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class DeviceMemberDetailApi(APIView):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.utils import timezone
 from rest_framework import serializers
 
-from devices.models import Device, DeviceApiKey, DeviceMembership, Role
+from devices.models import Device, DeviceApiKey, DeviceInvitation, DeviceMembership, Role
 from devices.whatsapp.phones import normalise_phone
 
 
@@ -98,6 +98,30 @@ class DeviceMemberOutputSerializer(serializers.ModelSerializer):
 class DeviceMemberCreateInputSerializer(serializers.Serializer):
     email = serializers.EmailField()
     role = serializers.ChoiceField(choices=Role.choices, default=Role.VIEWER)
+
+    def validate_email(self, value: str) -> str:
+        return value.strip().lower()
+
+
+class DeviceMemberAddedOutputSerializer(serializers.Serializer):
+    """The answer to adding a member: the same whether or not the email has an account."""
+
+    email = serializers.EmailField(help_text="The address as stored: trimmed, lower-case.")
+    role = serializers.ChoiceField(choices=Role.choices)
+    status = serializers.ChoiceField(
+        choices=["invited"],
+        help_text=(
+            "Always `invited`: the address has the role now if its user has signed in before, "
+            "or from their first sign-in. The member and invitation lists show which."
+        ),
+    )
+
+
+class DeviceInvitationOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DeviceInvitation
+        fields = ["id", "email", "role", "invited_by_id", "created_at"]
+        read_only_fields = fields
 
 
 class DeviceMemberUpdateInputSerializer(serializers.Serializer):

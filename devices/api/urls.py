@@ -12,6 +12,8 @@ from devices.api.lifecycle import (
     DeviceStatusApi,
 )
 from devices.api.members import (
+    DeviceInvitationDetailApi,
+    DeviceInvitationListApi,
     DeviceMemberDetailApi,
     DeviceMemberListCreateApi,
     UserDeviceLeaveApi,
@@ -46,6 +48,16 @@ urlpatterns = [
         "devices/<uuid:device_id>/members/<uuid:member_id>",
         DeviceMemberDetailApi.as_view(),
         name="member-detail",
+    ),
+    path(
+        "devices/<uuid:device_id>/invitations",
+        DeviceInvitationListApi.as_view(),
+        name="invitation-list",
+    ),
+    path(
+        "devices/<uuid:device_id>/invitations/<uuid:invitation_id>",
+        DeviceInvitationDetailApi.as_view(),
+        name="invitation-detail",
     ),
     path(
         "devices/<uuid:device_id>/api-keys",

@@ -37,6 +37,39 @@ class DeviceMembership(TimeStampedModel):
         return f"{self.user} is {self.role} of {self.device}"
 
 
+class DeviceInvitation(TimeStampedModel):
+    """A role on a device waiting for an email that no active user has yet.
+
+    Owners add members by email and are not told whether the address has an account; for one
+    that has none the role waits here, and the first sign-in with that (verified) email turns
+    it into a membership. `email` is stored stripped and lower-cased.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    device = models.ForeignKey(
+        "devices.Device", on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField()
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="sent_device_invitations",
+    )
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["device", "email"], name="devices_invitation_unique"),
+        ]
+        indexes = [models.Index(fields=["email"], name="devices_invitation_email")]
+
+    def __str__(self) -> str:
+        return f"{self.email} invited as {self.role} of {self.device}"
+
+
 class DeviceApiKey(TimeStampedModel):
     """A key scoped to one device, for integrations (`X-API-Key`).
 

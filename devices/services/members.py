@@ -1,14 +1,20 @@
-"""Device members: add by email, change role, remove, leave, and link by API key.
+"""Device members: add by email (or invite), change role, remove, leave, and link by API key.
 
 Every change that could leave a device without an owner runs under a lock on the device row,
 so two owners demoting each other at once cannot both succeed.
+
+Adding by email never tells the owner whether the address has an account: an active user
+becomes a member at once, any other address gets a pending invitation, turned into a
+membership when a user first signs in with that verified email (`invitations_accept`).
 """
 
 from __future__ import annotations
 
 import logging
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Value
+from django.db.models.functions import Lower
 
 from accounts.models import User
 from core.access import role_at_least
@@ -16,9 +22,8 @@ from devices.errors import (
     AlreadyMemberError,
     InvalidApiKeyError,
     LastOwnerError,
-    MemberUserNotFoundError,
 )
-from devices.models import Device, DeviceMembership, Role
+from devices.models import Device, DeviceInvitation, DeviceMembership, Role
 from devices.services.api_keys import api_key_authenticate
 
 logger = logging.getLogger(__name__)
@@ -35,12 +40,93 @@ def member_is_last_owner(membership: DeviceMembership) -> bool:
     return list(owners.values_list("pk", flat=True)[:2]) == [membership.pk]
 
 
+def _lock_email(email: str) -> None:
+    """Serialise adding `email` with a first sign-in under it (PostgreSQL only): without it, an
+    invitation made while the user's creation is not yet committed would never be accepted.
+    Taken before any device lock, in both paths, so the two cannot deadlock."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(LOWER(%s), 0))", [email])
+
+
+def _with_email(queryset, email: str):
+    """The rows of `queryset` whose `email` is `email`, compared as the users' unique
+    constraint compares (the database's LOWER())."""
+    return queryset.alias(email_lower=Lower("email")).filter(email_lower=Lower(Value(email)))
+
+
 @transaction.atomic
-def member_add(*, device: Device, email: str, role: str) -> DeviceMembership:
-    user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
-    if user is None:
-        raise MemberUserNotFoundError
-    return member_store(membership=DeviceMembership(device=device, user=user, role=role))
+def member_add(
+    *, device: Device, email: str, role: str, invited_by: User | None = None
+) -> DeviceMembership | DeviceInvitation:
+    """Give `email` `role` on `device`: a membership for an active user with that email, else a
+    pending invitation (a second add of the same address changes the invitation's role).
+    Callers must answer the two alike. An address that is already a member: AlreadyMemberError.
+    """
+    email = email.strip().lower()
+    _lock_email(email)
+    user = _with_email(User.objects.filter(is_active=True), email).first()
+    if user is not None:
+        return member_store(membership=DeviceMembership(device=device, user=user, role=role))
+    invitation, created = DeviceInvitation.objects.update_or_create(
+        device=device, email=email, defaults={"role": role, "invited_by": invited_by}
+    )
+    logger.info(
+        "invitation %s to device %s as %s %s",
+        invitation.pk,
+        device.pk,
+        role,
+        "created" if created else "updated",
+    )
+    return invitation
+
+
+def invitation_delete(*, invitation: DeviceInvitation) -> None:
+    invitation.delete()
+    logger.info("invitation %s to device %s deleted", invitation.pk, invitation.device_id)
+
+
+@transaction.atomic
+def invitations_accept(*, user: User) -> list[DeviceMembership]:
+    """Turn the pending invitations for `user`'s email into memberships, and delete them.
+
+    A device the user is already a member of keeps the higher of the two roles (never lowered:
+    that could take a device's last owner away). Run when a user gains a verified email.
+    """
+    if not user.email or not user.is_active:
+        return []
+    _lock_email(user.email)
+    invitations = _with_email(DeviceInvitation.objects.order_by("device_id"), user.email)
+    memberships = []
+    for invitation in list(invitations):
+        _lock_device(invitation.device_id)
+        memberships.append(_membership_grant(invitation.device_id, user, invitation.role))
+        invitation.delete()
+        logger.info(
+            "invitation %s accepted: user %s is on device %s as %s",
+            invitation.pk,
+            user.pk,
+            invitation.device_id,
+            memberships[-1].role,
+        )
+    return memberships
+
+
+def invitations_accept_receiver(sender, *, user: User, **kwargs) -> None:
+    """Receiver of `accounts.signals.user_email_verified` (connected in DevicesConfig.ready)."""
+    invitations_accept(user=user)
+
+
+def _membership_grant(device_id, user: User, role: str) -> DeviceMembership:
+    """`user`'s membership of the device, created with `role` or raised to it, never lowered.
+    The caller holds the device's lock."""
+    membership, created = DeviceMembership.objects.get_or_create(
+        device_id=device_id, user=user, defaults={"role": role}
+    )
+    if not created and not role_at_least(membership.role, role):
+        membership.role = role
+        membership.save(update_fields=["role", "updated_at"])
+    return membership
 
 
 @transaction.atomic
@@ -98,14 +184,12 @@ def device_link_with_api_key(*, user: User, raw_key: str) -> DeviceMembership:
     if api_key is None:
         raise InvalidApiKeyError
     _lock_device(api_key.device_id)
-    membership, created = DeviceMembership.objects.get_or_create(
-        device=api_key.device, user=user, defaults={"role": api_key.role}
-    )
-    if not created and not role_at_least(membership.role, api_key.role):
-        membership.role = api_key.role
-        membership.save(update_fields=["role", "updated_at"])
+    membership = _membership_grant(api_key.device_id, user, api_key.role)
     logger.info(
         "user %s linked to device %s as %s with key %s",
-        user.pk, api_key.device_id, membership.role, api_key.prefix,
+        user.pk,
+        api_key.device_id,
+        membership.role,
+        api_key.prefix,
     )
     return membership

@@ -72,9 +72,11 @@ def test_member_changes_are_throttled_per_owner(as_user, settings):
     owner = DeviceMembershipFactory(role=Role.OWNER)
     url = f"/api/v1/devices/{owner.device_id}/members"
     client = as_user(owner.user)
-    added = client.post(url, {"email": UserFactory().email, "role": "viewer"}, format="json")
-    assert added.status_code == 201
-    member_url = f"{url}/{added.json()['id']}"
+    email = UserFactory().email
+    added = client.post(url, {"email": email, "role": "viewer"}, format="json")
+    assert added.status_code == 202
+    member = DeviceMembership.objects.get(device_id=owner.device_id, user__email=email)
+    member_url = f"{url}/{member.pk}"
     assert client.patch(member_url, {"role": "admin"}, format="json").status_code == 200
     assert client.delete(member_url).status_code == 204
     response = client.post(url, {"email": UserFactory().email, "role": "viewer"}, format="json")
