@@ -27,14 +27,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-__all__ = [
-    "EventProcessor",
-    "ProcessingItem",
-    "event_processor_for",
-    "event_processor_register",
-    "processed_event_types",
-]
-
 
 @dataclass(frozen=True)
 class ProcessingItem:
@@ -62,7 +54,3 @@ def event_processor_register(event: str, processor: EventProcessor) -> None:
 
 def event_processor_for(event: str) -> EventProcessor | None:
     return _processors.get(event)
-
-
-def processed_event_types() -> frozenset[str]:
-    return frozenset(_processors)

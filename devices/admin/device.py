@@ -173,20 +173,15 @@ class DeviceAdmin(ServiceRefusalsMixin, admin.ModelAdmin):
     def get_urls(self):
         own = [
             path(
-                "<uuid:object_id>/login-qr/",
-                self.admin_site.admin_view(self.login_qr_view),
-                name="devices_device_login_qr",
-            ),
-            path(
-                "<uuid:object_id>/state/",
-                self.admin_site.admin_view(self.state_view),
-                name="devices_device_state",
-            ),
-            path(
-                "<uuid:object_id>/operate/",
-                self.admin_site.admin_view(self.operate_view),
-                name="devices_device_operate",
-            ),
+                "<uuid:object_id>/" + route + "/",
+                self.admin_site.admin_view(view),
+                name="devices_device_" + route.replace("-", "_"),
+            )
+            for route, view in (
+                ("login-qr", self.login_qr_view),
+                ("state", self.state_view),
+                ("operate", self.operate_view),
+            )
         ]
         return own + super().get_urls()
 

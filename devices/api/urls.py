@@ -22,57 +22,30 @@ from devices.api.members import (
 from devices.api.webhooks import WhatsAppWebhookApi
 
 app_name = "devices"
+DEVICE = "devices/<uuid:device_id>"
 urlpatterns = [
     path("devices", DeviceListCreateApi.as_view(), name="device-list"),
-    path("devices/<uuid:device_id>", DeviceDetailApi.as_view(), name="device-detail"),
-    path("devices/<uuid:device_id>/status", DeviceStatusApi.as_view(), name="device-status"),
-    path("devices/<uuid:device_id>/login", DeviceLoginApi.as_view(), name="device-login"),
-    path(
-        "devices/<uuid:device_id>/login/code",
-        DeviceLoginCodeApi.as_view(),
-        name="device-login-code",
-    ),
-    path("devices/<uuid:device_id>/logout", DeviceLogoutApi.as_view(), name="device-logout"),
-    path(
-        "devices/<uuid:device_id>/reconnect",
-        DeviceReconnectApi.as_view(),
-        name="device-reconnect",
-    ),
+    path(DEVICE, DeviceDetailApi.as_view(), name="device-detail"),
+    path(DEVICE + "/status", DeviceStatusApi.as_view(), name="device-status"),
+    path(DEVICE + "/login", DeviceLoginApi.as_view(), name="device-login"),
+    path(DEVICE + "/login/code", DeviceLoginCodeApi.as_view(), name="device-login-code"),
+    path(DEVICE + "/logout", DeviceLogoutApi.as_view(), name="device-logout"),
+    path(DEVICE + "/reconnect", DeviceReconnectApi.as_view(), name="device-reconnect"),
     path("webhooks/whatsapp", WhatsAppWebhookApi.as_view(), name="webhook-whatsapp"),
+    path(DEVICE + "/members", DeviceMemberListCreateApi.as_view(), name="member-list"),
     path(
-        "devices/<uuid:device_id>/members",
-        DeviceMemberListCreateApi.as_view(),
-        name="member-list",
+        DEVICE + "/members/<uuid:member_id>", DeviceMemberDetailApi.as_view(), name="member-detail"
     ),
+    path(DEVICE + "/api-keys", DeviceApiKeyListCreateApi.as_view(), name="api-key-list"),
+    path(DEVICE + "/invitations", DeviceInvitationListApi.as_view(), name="invitation-list"),
     path(
-        "devices/<uuid:device_id>/members/<uuid:member_id>",
-        DeviceMemberDetailApi.as_view(),
-        name="member-detail",
-    ),
-    path(
-        "devices/<uuid:device_id>/invitations",
-        DeviceInvitationListApi.as_view(),
-        name="invitation-list",
-    ),
-    path(
-        "devices/<uuid:device_id>/invitations/<uuid:invitation_id>",
+        DEVICE + "/invitations/<uuid:invitation_id>",
         DeviceInvitationDetailApi.as_view(),
         name="invitation-detail",
     ),
     path(
-        "devices/<uuid:device_id>/api-keys",
-        DeviceApiKeyListCreateApi.as_view(),
-        name="api-key-list",
-    ),
-    path(
-        "devices/<uuid:device_id>/api-keys/<uuid:key_id>",
-        DeviceApiKeyDetailApi.as_view(),
-        name="api-key-detail",
+        DEVICE + "/api-keys/<uuid:key_id>", DeviceApiKeyDetailApi.as_view(), name="api-key-detail"
     ),
     path("users/me/devices", UserDeviceListLinkApi.as_view(), name="user-device-list"),
-    path(
-        "users/me/devices/<uuid:device_id>",
-        UserDeviceLeaveApi.as_view(),
-        name="user-device-detail",
-    ),
+    path("users/me/" + DEVICE, UserDeviceLeaveApi.as_view(), name="user-device-detail"),
 ]

@@ -168,11 +168,3 @@ def upstream_events_reprocess(*, events: Iterable[UpstreamEvent]) -> int:
         status=Status.RECEIVED, error="", processed_at=None
     )
     return upstream_events_drain(ids=pks)
-
-
-__all__ = [
-    "upstream_events_drain",
-    "upstream_events_drain_all",
-    "upstream_events_drain_kick",
-    "upstream_events_reprocess",
-]

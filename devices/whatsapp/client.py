@@ -1,6 +1,7 @@
 """HTTP client for the upstream WhatsApp API server (GOWA, CONTRACT.md).
 
-This is the only module that imports the HTTP library. Every call:
+This is the only module that imports the HTTP library; the calls themselves build their paths and
+bodies in :mod:`.management` (devices, login, users) and :mod:`.sending`. Every call:
 
 - authenticates with HTTP basic auth and carries a ``(connect, read)`` timeout (sends get the
   longer ``send_timeout``: GOWA gives each request a 45 s budget, CONTRACT §2.1);
@@ -19,7 +20,7 @@ import logging
 import time
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote, urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
 import urllib3
@@ -38,18 +39,8 @@ from devices.whatsapp.errors import (
     WhatsAppUnavailableError,
     error_from_response,
 )
-from devices.whatsapp.phones import jid_for_phone, normalise_phone
+from devices.whatsapp.management import ManagementMixin, quote_id
 from devices.whatsapp.sending import SendingMixin
-from devices.whatsapp.types import (
-    AppInfo,
-    DeviceInfo,
-    DeviceStatus,
-    DeviceWebhook,
-    LoginQR,
-    PairCode,
-    UserCheck,
-    UserInfo,
-)
 
 __all__ = ["WhatsAppClient"]
 
@@ -58,18 +49,6 @@ logger = logging.getLogger(__name__)
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 _MAX_QR_BYTES = 1024 * 1024  # GOWA's QR is a 512x512 PNG of a few KB.
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-def _quote_id(value: str) -> str:
-    """Percent-encode an id for a path segment or the ``X-Device-Id`` header.
-
-    GOWA URL-decodes ``X-Device-Id`` (non-ASCII ids are allowed) and header values must be
-    latin-1 on the wire. ``@`` and ``:`` stay readable so JIDs look like JIDs; ``+`` is encoded
-    because a query-style decoder would turn it into a space.
-    """
-    if not value:
-        raise ValueError("id must not be empty")
-    return quote(value, safe="@:")
 
 
 def _is_json(response: requests.Response) -> bool:
@@ -92,7 +71,7 @@ def _read_timed_out(exc: requests.ConnectionError) -> bool:
     return isinstance(getattr(reason, "reason", reason), ReadTimeoutError)
 
 
-class WhatsAppClient(SendingMixin):
+class WhatsAppClient(ManagementMixin, SendingMixin):
     """Typed calls to one upstream server. Thread-safe enough to share per process (requests'
     Session pools connections); create one per worker process, not per call."""
 
@@ -172,7 +151,7 @@ class WhatsAppClient(SendingMixin):
         """
         headers = {"Accept": "application/json"}
         if device_id is not None:
-            headers["X-Device-Id"] = _quote_id(device_id)
+            headers["X-Device-Id"] = quote_id(device_id)
         read = self.send_timeout if send else self.read_timeout
         idempotent = method in _IDEMPOTENT_METHODS
         started = time.monotonic()
@@ -295,84 +274,6 @@ class WhatsAppClient(SendingMixin):
             raise error_class(message, code=code, status=status)
         return results
 
-    # --- device management (no X-Device-Id; the id is in the path) ----------------------------
-
-    def device_list(self) -> list[DeviceInfo]:
-        results = self._request("GET", "/devices")
-        return [DeviceInfo.from_payload(item) for item in results or () if isinstance(item, dict)]
-
-    def device_create(
-        self,
-        device_id: str | None = None,
-        *,
-        webhook_url: str | None = None,
-        webhook_secret: str | None = None,
-        webhook_events: str | list[str] | tuple[str, ...] | None = None,
-    ) -> DeviceInfo:
-        body: dict[str, Any] = {}
-        if device_id:
-            body["device_id"] = device_id
-        if webhook_url is not None:
-            body["webhook_url"] = webhook_url
-        if webhook_secret is not None:
-            body["webhook_secret"] = webhook_secret
-        if webhook_events is not None:
-            body["webhook_events"] = _events(webhook_events)
-        return DeviceInfo.from_payload(self._request("POST", "/devices", json=body))
-
-    def device_get(self, device_id: str) -> DeviceInfo:
-        return DeviceInfo.from_payload(self._request("GET", _device_path(device_id)))
-
-    def device_delete(self, device_id: str) -> None:
-        self._request("DELETE", _device_path(device_id))
-
-    def device_login_qr(self, device_id: str) -> LoginQR:
-        results = self._request("GET", _device_path(device_id, "/login"), require="qr_link")
-        return LoginQR.from_payload(results)
-
-    def device_login_code(self, device_id: str, phone: str) -> PairCode:
-        # GOWA validates ^\+?[0-9]{1,15}$ here, so digits only, never a JID.
-        results = self._request(
-            "POST",
-            _device_path(device_id, "/login/code"),
-            params={"phone": normalise_phone(phone)},
-            require="pair_code",
-        )
-        return PairCode.from_payload(results)
-
-    def device_logout(self, device_id: str) -> None:
-        self._request("POST", _device_path(device_id, "/logout"))
-
-    def device_reconnect(self, device_id: str) -> None:
-        self._request("POST", _device_path(device_id, "/reconnect"))
-
-    def device_status(self, device_id: str) -> DeviceStatus:
-        return DeviceStatus.from_payload(self._request("GET", _device_path(device_id, "/status")))
-
-    def device_webhook_get(self, device_id: str) -> DeviceWebhook:
-        results = self._request("GET", _device_path(device_id, "/webhook"))
-        return DeviceWebhook.from_payload(results)
-
-    def device_webhook_update(
-        self,
-        device_id: str,
-        *,
-        webhook_url: str,
-        webhook_secret: str | None = None,
-        webhook_events: str | list[str] | tuple[str, ...] | None = None,
-        webhook_insecure_skip_verify: bool | None = None,
-    ) -> DeviceWebhook:
-        """Set the device's own webhook; ``webhook_url=""`` falls back to the global one."""
-        body: dict[str, Any] = {"webhook_url": webhook_url}
-        if webhook_secret is not None:
-            body["webhook_secret"] = webhook_secret
-        if webhook_events is not None:
-            body["webhook_events"] = _events(webhook_events)
-        if webhook_insecure_skip_verify is not None:
-            body["webhook_insecure_skip_verify"] = webhook_insecure_skip_verify
-        results = self._request("PATCH", _device_path(device_id, "/webhook"), json=body)
-        return DeviceWebhook.from_payload(results)
-
     def fetch_qr_png(self, qr_link: str) -> bytes:
         """Download the QR PNG that ``device_login_qr`` pointed at.
 
@@ -427,31 +328,3 @@ class WhatsAppClient(SendingMixin):
                 "QR link did not return a PNG", code="invalid_qr_image", status=status
             )
         return content
-
-    # --- users and app ---------------------------------------------------------------------
-
-    def user_check(self, device_id: str, phone: str) -> UserCheck:
-        """Note: GOWA answers ``false`` on lookup errors too (CONTRACT §9.12)."""
-        results = self._request(
-            "GET", "/user/check", device_id=device_id, params={"phone": jid_for_phone(phone)}
-        )
-        return UserCheck.from_payload(results)
-
-    def user_info(self, device_id: str, phone: str) -> UserInfo:
-        results = self._request(
-            "GET", "/user/info", device_id=device_id, params={"phone": jid_for_phone(phone)}
-        )
-        return UserInfo.from_payload(results)
-
-    def app_info(self) -> AppInfo:
-        return AppInfo.from_payload(self._request("GET", "/app/info"))
-
-
-def _device_path(device_id: str, suffix: str = "") -> str:
-    return f"/devices/{_quote_id(device_id)}{suffix}"
-
-
-def _events(value: str | list[str] | tuple[str, ...]) -> str:
-    if isinstance(value, str):
-        return value
-    return ",".join(item.strip() for item in value if item and item.strip())

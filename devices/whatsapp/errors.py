@@ -64,19 +64,6 @@ from __future__ import annotations
 
 import re
 
-__all__ = [
-    "WhatsAppAuthFailedError",
-    "WhatsAppDeviceAlreadyExistsError",
-    "WhatsAppDeviceAlreadyLoggedInError",
-    "WhatsAppDeviceNotFoundError",
-    "WhatsAppDeviceNotLoggedInError",
-    "WhatsAppError",
-    "WhatsAppOutcomeUnknownError",
-    "WhatsAppRejectedError",
-    "WhatsAppUnavailableError",
-    "error_from_response",
-]
-
 _DEVICE_NOT_FOUND_RE = re.compile(r"device .* not found", re.IGNORECASE)
 _DEVICE_EXISTS_RE = re.compile(r"device .* already exists", re.IGNORECASE)
 _DEVICE_WEBHOOK_PATH_RE = re.compile(r"/devices/[^/]+/webhook/?$")

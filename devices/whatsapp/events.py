@@ -18,22 +18,6 @@ from typing import Any
 
 from devices.whatsapp.types import parse_datetime
 
-__all__ = [
-    "EVENT_PARSERS",
-    "ContactCard",
-    "DeleteEvent",
-    "EditEvent",
-    "EventPayloadError",
-    "Location",
-    "Media",
-    "MessageEvent",
-    "ReactionEvent",
-    "ReceiptEvent",
-    "RevokeEvent",
-    "jid_parse",
-    "parse_event",
-]
-
 MEDIA_KINDS = ("image", "video", "audio", "document", "sticker", "video_note")
 RECEIPT_TYPES = ("delivered", "read", "read-self")
 _JID_RE = re.compile(

@@ -30,7 +30,7 @@ class _Requester(Protocol):
     def _request(self, method: str, path: str, **kwargs: Any) -> Any: ...
 
 
-def _optional(**fields: Any) -> dict[str, Any]:
+def optional_fields(**fields: Any) -> dict[str, Any]:
     return {key: value for key, value in fields.items() if value is not None}
 
 
@@ -52,6 +52,12 @@ def _coordinate(value: float | int | str | Decimal, *, limit: float, name: str) 
     if not -limit <= number <= limit:
         raise ValueError("%(name)s out of range" % {"name": name})
     return text
+
+
+def _parameters(values: dict[str, Any]) -> dict[str, Any]:
+    """A send method's own parameters (its `locals()` on entry): they are named after GOWA's
+    body fields, so each is passed on by name instead of being spelled out a second time."""
+    return {name: value for name, value in values.items() if name != "self"}
 
 
 def _mentions(mentions: Sequence[str]) -> list[str]:
@@ -79,7 +85,7 @@ class SendingMixin:
     ) -> SendResult:
         if (url is None) == (upload is None):
             raise ValueError("pass exactly one of url= or upload=")
-        body = {"phone": jid_for_phone(phone), **_optional(**fields)}
+        body = {"phone": jid_for_phone(phone), **optional_fields(**fields)}
         if url is not None:
             body[f"{kind}_url"] = url
             return self._send(f"/send/{kind}", device_id, json=body)
@@ -103,7 +109,7 @@ class SendingMixin:
     ) -> SendResult:
         body = {"phone": jid_for_phone(phone), "message": message}
         body.update(
-            _optional(
+            optional_fields(
                 reply_message_id=reply_message_id,
                 mentions=None if mentions is None else _mentions(mentions),
                 duration=duration,
@@ -127,20 +133,7 @@ class SendingMixin:
         duration: int | None = None,
         is_forwarded: bool | None = None,
     ) -> SendResult:
-        return self._send_media(
-            "image",
-            device_id,
-            phone,
-            url=url,
-            upload=upload,
-            caption=caption,
-            view_once=view_once,
-            compress=compress,
-            hd=hd,
-            reply_message_id=reply_message_id,
-            duration=duration,
-            is_forwarded=is_forwarded,
-        )
+        return self._send_media("image", **_parameters(locals()))
 
     def send_file(
         self,
@@ -154,17 +147,7 @@ class SendingMixin:
         duration: int | None = None,
         is_forwarded: bool | None = None,
     ) -> SendResult:
-        return self._send_media(
-            "file",
-            device_id,
-            phone,
-            url=url,
-            upload=upload,
-            caption=caption,
-            reply_message_id=reply_message_id,
-            duration=duration,
-            is_forwarded=is_forwarded,
-        )
+        return self._send_media("file", **_parameters(locals()))
 
     def send_video(
         self,
@@ -182,21 +165,7 @@ class SendingMixin:
         duration: int | None = None,
         is_forwarded: bool | None = None,
     ) -> SendResult:
-        return self._send_media(
-            "video",
-            device_id,
-            phone,
-            url=url,
-            upload=upload,
-            caption=caption,
-            view_once=view_once,
-            compress=compress,
-            hd=hd,
-            gif_playback=gif_playback,
-            reply_message_id=reply_message_id,
-            duration=duration,
-            is_forwarded=is_forwarded,
-        )
+        return self._send_media("video", **_parameters(locals()))
 
     def send_audio(
         self,
@@ -210,17 +179,7 @@ class SendingMixin:
         duration: int | None = None,
         is_forwarded: bool | None = None,
     ) -> SendResult:
-        return self._send_media(
-            "audio",
-            device_id,
-            phone,
-            url=url,
-            upload=upload,
-            ptt=ptt,
-            reply_message_id=reply_message_id,
-            duration=duration,
-            is_forwarded=is_forwarded,
-        )
+        return self._send_media("audio", **_parameters(locals()))
 
     def send_sticker(
         self,
@@ -232,15 +191,7 @@ class SendingMixin:
         duration: int | None = None,
         is_forwarded: bool | None = None,
     ) -> SendResult:
-        return self._send_media(
-            "sticker",
-            device_id,
-            phone,
-            url=url,
-            upload=upload,
-            duration=duration,
-            is_forwarded=is_forwarded,
-        )
+        return self._send_media("sticker", **_parameters(locals()))
 
     def send_location(
         self,
@@ -256,7 +207,7 @@ class SendingMixin:
             "phone": jid_for_phone(phone),
             "latitude": _coordinate(latitude, limit=90, name="latitude"),
             "longitude": _coordinate(longitude, limit=180, name="longitude"),
-            **_optional(duration=duration, is_forwarded=is_forwarded),
+            **optional_fields(duration=duration, is_forwarded=is_forwarded),
         }
         return self._send("/send/location", device_id, json=body)
 
@@ -274,7 +225,7 @@ class SendingMixin:
             "phone": jid_for_phone(phone),
             "contact_name": contact_name,
             "contact_phone": contact_phone,
-            **_optional(duration=duration, is_forwarded=is_forwarded),
+            **optional_fields(duration=duration, is_forwarded=is_forwarded),
         }
         return self._send("/send/contact", device_id, json=body)
 

@@ -11,26 +11,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
-from typing import Any
-
-__all__ = [
-    "AppInfo",
-    "DeviceInfo",
-    "DeviceStatus",
-    "DeviceWebhook",
-    "EnvelopeEvent",
-    "LifecycleEvent",
-    "LoginQR",
-    "PairCode",
-    "SendResult",
-    "UserCheck",
-    "UserDevice",
-    "UserInfo",
-    "parse_datetime",
-    "parse_ws_frame",
-]
+from typing import Any, Self
 
 
 def _map(payload: Any) -> Mapping[str, Any]:
@@ -77,11 +60,43 @@ def parse_datetime(value: Any) -> datetime | None:
         return None
 
 
+def _events_list(payload: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    value = payload.get(key)
+    if isinstance(value, str):
+        items: Iterable[Any] = value.split(",")
+    elif isinstance(value, (list, tuple)):
+        items = value
+    else:
+        return ()
+    return tuple(str(item).strip() for item in items if str(item).strip())
+
+
+# How a field is read, by its annotation (this module's annotations are strings).
+_READERS = {
+    "str": _str,
+    "bool": _bool,
+    "int": _int,
+    "datetime | None": lambda payload, key: parse_datetime(payload.get(key)),
+    "tuple[str, ...]": _events_list,
+}
+
+
+class _Payload:
+    """``from_payload`` for a dataclass whose fields are the payload's keys of the same names,
+    each read by its annotation; ``given`` are the fields a subclass reads another way."""
+
+    @classmethod
+    def from_payload(cls, payload: Any, **given: Any) -> Self:
+        data = _map(payload)
+        read = {f.name: _READERS[f.type](data, f.name) for f in fields(cls) if f.name not in given}
+        return cls(**read, **given)
+
+
 # --- REST results ----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class DeviceInfo:
+class DeviceInfo(_Payload):
     id: str
     state: str = ""
     jid: str = ""
@@ -93,77 +108,38 @@ class DeviceInfo:
     def from_payload(cls, payload: Any) -> DeviceInfo:
         data = _map(payload)
         # POST /devices echoes "id"; some GOWA answers carry only "device_id".
-        return cls(
-            id=_str(data, "id") or _str(data, "device_id"),
-            state=_str(data, "state"),
-            jid=_str(data, "jid"),
-            phone_number=_str(data, "phone_number"),
-            display_name=_str(data, "display_name"),
-            created_at=parse_datetime(data.get("created_at")),
-        )
+        return super().from_payload(data, id=_str(data, "id") or _str(data, "device_id"))
 
 
 @dataclass(frozen=True)
-class DeviceStatus:
+class DeviceStatus(_Payload):
     device_id: str
     is_connected: bool = False
     is_logged_in: bool = False
 
-    @classmethod
-    def from_payload(cls, payload: Any) -> DeviceStatus:
-        data = _map(payload)
-        return cls(
-            device_id=_str(data, "device_id"),
-            is_connected=_bool(data, "is_connected"),
-            is_logged_in=_bool(data, "is_logged_in"),
-        )
-
 
 @dataclass(frozen=True)
-class LoginQR:
+class LoginQR(_Payload):
     device_id: str
     qr_link: str
     qr_duration: int = 0
 
-    @classmethod
-    def from_payload(cls, payload: Any) -> LoginQR:
-        data = _map(payload)
-        return cls(
-            device_id=_str(data, "device_id"),
-            qr_link=_str(data, "qr_link"),
-            qr_duration=_int(data, "qr_duration"),
-        )
-
 
 @dataclass(frozen=True)
-class PairCode:
+class PairCode(_Payload):
     device_id: str
     pair_code: str
 
-    @classmethod
-    def from_payload(cls, payload: Any) -> PairCode:
-        data = _map(payload)
-        return cls(device_id=_str(data, "device_id"), pair_code=_str(data, "pair_code"))
-
 
 @dataclass(frozen=True)
-class SendResult:
+class SendResult(_Payload):
     message_id: str
     status: str = ""
 
-    @classmethod
-    def from_payload(cls, payload: Any) -> SendResult:
-        data = _map(payload)
-        return cls(message_id=_str(data, "message_id"), status=_str(data, "status"))
-
 
 @dataclass(frozen=True)
-class UserCheck:
+class UserCheck(_Payload):
     is_on_whatsapp: bool
-
-    @classmethod
-    def from_payload(cls, payload: Any) -> UserCheck:
-        return cls(is_on_whatsapp=_bool(_map(payload), "is_on_whatsapp"))
 
 
 @dataclass(frozen=True)
@@ -219,38 +195,17 @@ class UserInfo:
         )
 
 
-def _split_events(value: Any) -> tuple[str, ...]:
-    if isinstance(value, str):
-        items: Iterable[Any] = value.split(",")
-    elif isinstance(value, (list, tuple)):
-        items = value
-    else:
-        return ()
-    return tuple(str(item).strip() for item in items if str(item).strip())
-
-
 @dataclass(frozen=True)
-class DeviceWebhook:
+class DeviceWebhook(_Payload):
     device_id: str
     webhook_url: str = ""
     webhook_secret: str = field(default="", repr=False)
     webhook_events: tuple[str, ...] = ()
     webhook_insecure_skip_verify: bool = False
 
-    @classmethod
-    def from_payload(cls, payload: Any) -> DeviceWebhook:
-        data = _map(payload)
-        return cls(
-            device_id=_str(data, "device_id"),
-            webhook_url=_str(data, "webhook_url"),
-            webhook_secret=_str(data, "webhook_secret"),
-            webhook_events=_split_events(data.get("webhook_events")),
-            webhook_insecure_skip_verify=_bool(data, "webhook_insecure_skip_verify"),
-        )
-
 
 @dataclass(frozen=True)
-class AppInfo:
+class AppInfo(_Payload):
     version: str = ""
     os: str = ""
     base_path: str = ""
@@ -258,19 +213,6 @@ class AppInfo:
     max_video_size: int = 0
     max_image_size: int = 0
     chatwoot_enabled: bool = False
-
-    @classmethod
-    def from_payload(cls, payload: Any) -> AppInfo:
-        data = _map(payload)
-        return cls(
-            version=_str(data, "version"),
-            os=_str(data, "os"),
-            base_path=_str(data, "base_path"),
-            max_file_size=_int(data, "max_file_size"),
-            max_video_size=_int(data, "max_video_size"),
-            max_image_size=_int(data, "max_image_size"),
-            chatwoot_enabled=_bool(data, "chatwoot_enabled"),
-        )
 
 
 # --- WebSocket frames (CONTRACT §5, and the webhook envelope of §6.3) ------------------------
