@@ -76,6 +76,7 @@ def publish(setup: dict) -> None:
             "cpu_seconds": time.process_time() - started_cpu,
         }
         print(json.dumps(answer), flush=True)
+    sys.stdin.read()
 
 
 def trace_sql(spec: dict) -> dict[str, Any]:
@@ -104,3 +105,46 @@ def trace_sql(spec: dict) -> dict[str, Any]:
         "inproc_duplicate_ms": mean_ms(lambda i: webhook(first + 2), rounds),
         "inproc_healthz_ms": mean_ms(healthz, rounds),
     }
+
+
+def seed_backlog(spec: dict) -> dict:
+    """Phase G's backlog (`bench.ingest.backlog`): `count` events recorded with the
+    listener's service, `chunk` a call, and left unprocessed (nothing kicks a drain)."""
+    from bench.ingest.backlog import backlog_envelopes
+    from devices.services.events import upstream_events_record_many
+
+    names = {"tag": spec["tag"], "jid": spec["jid"], "session_id": spec["session_id"]}
+    started, recorded = time.perf_counter(), 0
+    for start in range(0, spec["count"], spec["chunk"]):
+        indices = range(start, min(start + spec["chunk"], spec["count"]))
+        recorded += upstream_events_record_many(
+            source="webhook", envelopes=backlog_envelopes(indices, **names)
+        )
+    return {"recorded": recorded, "seconds": time.perf_counter() - started}
+
+
+def drainer(spec: dict) -> None:
+    """One drain process of phase G: warms up (database connection, processors' imports),
+    says READY, waits for a line on stdin, runs `upstream_events_drain()` (batches of
+    `batch_size`, or the product's default) until nothing is left unclaimed, answers its
+    count, wall-clock start and end, and CPU seconds as one JSON line, and stays until stdin
+    closes (so that the bench samples its CPU while it still exists)."""
+    from django.db import connection
+
+    from devices.services.processing import upstream_events_drain
+
+    kwargs = {"batch_size": spec["batch_size"]} if spec.get("batch_size") else {}
+    connection.ensure_connection()
+    upstream_events_drain(ids=[0], **kwargs)  # no such event: the claim query, warmed
+    print("READY", flush=True)
+    sys.stdin.readline()
+    started, cpu = time.time(), time.process_time()
+    settled = upstream_events_drain(**kwargs)
+    answer = {
+        "settled": settled,
+        "started": started,
+        "finished": time.time(),
+        "cpu_seconds": time.process_time() - cpu,
+    }
+    print(json.dumps(answer), flush=True)
+    sys.stdin.read()

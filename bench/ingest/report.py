@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 
 from bench.harness.report import Report, Row
+from bench.ingest.drain_phase import drain_checks
 
 LEGEND = (
     "count, seconds, rate: the measured window only (A: rows, time inside the database calls;\n"
@@ -96,6 +97,25 @@ def ingest_report(args: argparse.Namespace, res: dict[str, dict], ncpu: int) -> 
             "CELERY_DB_REUSE_MAX is set)."
         )
 
+    if g := res.get("G"):
+        report.add(
+            Row(
+                f"G  drain {args.drainers} proc, backlog",
+                g["count"],
+                g["seconds"],
+                g["rate"],
+                None,
+                None,
+                g["cpu"],
+                app=g["cpu"]["app"],
+            )
+        )
+        report.note(
+            f"G: {g['seed']['recorded']} events recorded beforehand in "
+            f"{g['seed']['seconds']:.1f} s (not timed); rate = events settled from the start "
+            f"to the last processed_at;\n  {g['contacts']} contacts created; target >= 5,000 "
+            "events/s."
+        )
     lines, baselines = [], []
     if a1 and a2:
         baselines += [("A1 executemany", a1["rate"]), ("A2 COPY", a2["rate"])]
@@ -120,6 +140,15 @@ def ingest_report(args: argparse.Namespace, res: dict[str, dict], ncpu: int) -> 
     if lines:
         report.section(lines)
     add_checks(report, args, res, celery)
+    if b and c and b["rate"]:
+        report.check(
+            "C target: >= 60% of /healthz",
+            c["rate"] >= 0.6 * b["rate"],
+            f"{c['rate']:.0f} / {b['rate']:.0f} = {c['rate'] / b['rate']:.0%}",
+        )
+    if g:
+        drain_checks(report, g)
+        report.check("G target: >= 5,000 events/s", g["rate"] >= 5000, f"{g['rate']:.0f}/s")
     opened = [f"{key} {r['connections']}" for key, r in (("B", b), ("C", c), ("D", d)) if r]
     sync = " (sync workers close after every response)" if args.worker_class == "sync" else ""
     report.checks_here([f"     connections opened: {', '.join(opened)}{sync}"] if opened else [])

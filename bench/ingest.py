@@ -1,4 +1,4 @@
-"""Webhook ingest: signed upstream events recorded per second, end to end over real HTTP.
+"""Ingest: signed upstream events recorded per second over real HTTP, and processed per second.
 
 Starts the web process as the image does (gunicorn with the Dockerfile's command, production
 settings) against a throwaway PostgreSQL database, and measures in one run:
@@ -17,6 +17,11 @@ settings) against a throwaway PostgreSQL database, and measures in one run:
   F      the listener's own path: the same events, one task per batch of `--batch` (200, the
          listener's `--batch-size`) envelopes (`devices.tasks.upstream_events_ingest_task`),
          `--batched-events` of them; measured and checked as E;
+  G      the drain: a backlog of `--backlog` recorded events (texts from a few hundred people,
+         media, group messages, receipts) processed into messages and contacts by
+         `devices.services.processing.upstream_events_drain` in `--drainers` processes with
+         Django; events per second from the start to the last one processed, no loss, no
+         duplicates, contacts created;
   SQL    the statements one request sends, and its in-process time.
 
 Needs PostgreSQL at 127.0.0.1:5432 (user `postgres`, no password): creates and drops the
@@ -43,11 +48,12 @@ from bench.harness.report import add_json_option
 from bench.harness.run import BenchRun, machine_line, run_main, say
 from bench.harness.web_server import Gunicorn
 from bench.ingest.celery_phases import celery_phase
+from bench.ingest.drain_phase import drain_phase
 from bench.ingest.events import EVENT_COLUMNS, scratch_row
 from bench.ingest.report import ingest_report
 
 DB_NAME = "bench_ingest"
-PHASES = ("A", "B", "C", "D", "E", "F", "SQL")
+PHASES = ("A", "B", "C", "D", "E", "F", "G", "SQL")
 HELPERS = "bench.ingest.django_helpers"
 
 
@@ -58,7 +64,8 @@ def bench(run: BenchRun, args: argparse.Namespace) -> int:
         f"webhook ingest bench: {machine_line()}; {args.connections} connections; "
         f"{args.warmup:g} s warm-up + {args.seconds:g} s per phase; Celery worker "
         f"{args.celery_pool} x {args.celery_concurrency}, {args.tasks} events in E, "
-        f"{args.batched_events} in F ({args.batch} a task)"
+        f"{args.batched_events} in F ({args.batch} a task); a backlog of {args.backlog} "
+        f"in G, {args.drainers} drainer(s)"
         + (f"; skipping {', '.join(sorted(skip))}" if skip else ""),
         flush=True,
     )
@@ -97,6 +104,8 @@ def bench(run: BenchRun, args: argparse.Namespace) -> int:
             res[key] = celery_phase(
                 run, db, device, args=args, tag=tag + key, batch=batch, events=events
             )
+    if "G" not in skip:
+        res["G"] = drain_phase(run, db, device, args=args, tag=tag + "G")
     if "SQL" not in skip:
         say("SQL trace of single requests (in-process WSGI)...")
         spec = {**hook, "start_index": 10_000_000, "rounds": 300}
@@ -161,7 +170,8 @@ def parse_args() -> argparse.Namespace:
         description=__doc__.split("\n\n")[0],
         epilog="Prints one table (rates, latencies, CPU per operation, ratios to the baselines), "
         "the no-loss/duplicate checks and the SQL each request sends. Takes about "
-        "4 x (--seconds + --warmup) + 30 s, plus E and F (some 40 and 20 s at the defaults).",
+        "4 x (--seconds + --warmup) + 30 s, plus E, F and G (some 40, 20 and 25 s at the "
+        "defaults).",
     )
     add = parser.add_argument
     add("--seconds", type=float, default=15.0, help="measured seconds per phase (default 15)")
@@ -233,6 +243,12 @@ def parse_args() -> argparse.Namespace:
         default=2,
         help="Celery pool size in E and F (default 2: Celery's default, one per CPU)",
     )
+    for flag, default, text in (
+        ("--backlog", 50_000, "recorded events the drain processes in phase G (default 50000)"),
+        ("--drainers", 1, "processes draining the backlog at once in G (default 1)"),
+        ("--drain-batch", 0, "events a drain batch claims in G (default: DRAIN_BATCH_SIZE)"),
+    ):
+        add(flag, type=int, default=default, help=text)
     add(
         "--skip",
         type=_phases,
@@ -245,6 +261,8 @@ def parse_args() -> argparse.Namespace:
     args = parser.parse_args()
     if min(args.tasks, args.batch, args.batched_events, args.celery_concurrency) < 1:
         parser.error("--tasks, --batch, --batched-events and --celery-concurrency must be >= 1")
+    if min(args.backlog, args.drainers) < 1:
+        parser.error("--backlog and --drainers must be >= 1")
     return args
 
 
