@@ -1,0 +1,1 @@
+"""The message list bench's own pieces (`bench/list_messages.py`)."""
